@@ -1,0 +1,148 @@
+import { describe, expect, test } from 'bun:test';
+import { ConfigError, loadConfig } from './config';
+
+/** The ConfigError thrown for `env`, or a failure when none is thrown. */
+function errorFor(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig defaults', () => {
+  test('an empty environment gives the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      dataDir: './.vigil',
+      databaseUrl: undefined,
+      mqtt: {
+        url: undefined,
+        port: 1883,
+        username: undefined,
+        password: undefined,
+        clientId: 'vigil-server-1',
+        shareGroup: 'vigil',
+        topicRoot: 'devices',
+        consumers: 1,
+      },
+      ingest: {
+        batchSize: 1000,
+        flushMs: 15,
+        maxInflight: 10_000,
+        unknownDevices: 'reject',
+        legacy: { flat: false, node: true, drone: true },
+      },
+      logLevel: 'info',
+    });
+  });
+
+  test('empty values count as unset, except MQTT_SHARE_GROUP where empty means none', () => {
+    const config = loadConfig({ PORT: '', DATABASE_URL: '  ', MQTT_SHARE_GROUP: '' });
+    expect(config.port).toBe(3000);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.mqtt.shareGroup).toBe('');
+  });
+});
+
+describe('loadConfig accepts good values', () => {
+  test('every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATA_DIR: '/var/lib/vigil',
+      DATABASE_URL: 'postgres://vigil:secret@db:5432/vigil',
+      MQTT_URL: 'mqtts://broker.example:8883',
+      MQTT_PORT: '11883',
+      MQTT_USERNAME: 'server',
+      MQTT_PASSWORD: 'pw',
+      MQTT_CLIENT_ID: 'vigil-server-2',
+      MQTT_SHARE_GROUP: 'ingest_a',
+      MQTT_TOPIC_ROOT: 'acme/devices',
+      MQTT_CONSUMERS: '4',
+      INGEST_BATCH_SIZE: '500',
+      INGEST_FLUSH_MS: '20',
+      INGEST_MAX_INFLIGHT: '5000',
+      UNKNOWN_DEVICES: 'register',
+      LEGACY_FLAT: 'yes',
+      LEGACY_NODE: 'false',
+      LEGACY_DRONE: '0',
+      LOG_LEVEL: 'DEBUG',
+    });
+    expect(config).toEqual({
+      port: 8080,
+      dataDir: '/var/lib/vigil',
+      databaseUrl: 'postgres://vigil:secret@db:5432/vigil',
+      mqtt: {
+        url: 'mqtts://broker.example:8883',
+        port: 11883,
+        username: 'server',
+        password: 'pw',
+        clientId: 'vigil-server-2',
+        shareGroup: 'ingest_a',
+        topicRoot: 'acme/devices',
+        consumers: 4,
+      },
+      ingest: {
+        batchSize: 500,
+        flushMs: 20,
+        maxInflight: 5000,
+        unknownDevices: 'register',
+        legacy: { flat: true, node: false, drone: false },
+      },
+      logLevel: 'debug',
+    });
+  });
+
+  test('a Unix-socket PostgreSQL URL without a host', () => {
+    const url = 'postgresql:///vigil?host=/run/postgresql';
+    expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+  });
+
+  test('port 0 (pick a free port) for HTTP and the embedded broker', () => {
+    const config = loadConfig({ PORT: '0', MQTT_PORT: '0' });
+    expect([config.port, config.mqtt.port]).toEqual([0, 0]);
+  });
+});
+
+describe('loadConfig rejects bad values, naming the variable', () => {
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['PORT', { PORT: '70000' }, /integer from 0 to 65535/],
+    ['PORT', { PORT: '3000abc' }, /got '3000abc'/],
+    ['PORT', { PORT: '-1' }, /integer/],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://db/vigil' }, /postgres:\/\//],
+    ['DATABASE_URL', { DATABASE_URL: 'not a url' }, /URL/],
+    ['MQTT_URL', { MQTT_URL: 'http://broker:1883' }, /mqtt:\/\//],
+    ['MQTT_URL', { MQTT_URL: 'mqtt://' }, /host/],
+    ['MQTT_PORT', { MQTT_PORT: '1.5' }, /integer/],
+    ['MQTT_PASSWORD', { MQTT_PASSWORD: 'pw' }, /MQTT_USERNAME/],
+    ['MQTT_CLIENT_ID', { MQTT_CLIENT_ID: 'has space' }, /characters/],
+    ['MQTT_SHARE_GROUP', { MQTT_SHARE_GROUP: 'a/b' }, /no '\/'/],
+    ['MQTT_TOPIC_ROOT', { MQTT_TOPIC_ROOT: 'devices/#' }, /without '\+', '#'/],
+    ['MQTT_TOPIC_ROOT', { MQTT_TOPIC_ROOT: '/devices' }, /none empty/],
+    ['MQTT_CONSUMERS', { MQTT_CONSUMERS: '0' }, /from 1 to 64/],
+    ['INGEST_BATCH_SIZE', { INGEST_BATCH_SIZE: '0' }, /from 1 to 100000/],
+    ['INGEST_FLUSH_MS', { INGEST_FLUSH_MS: 'fast' }, /integer/],
+    ['INGEST_MAX_INFLIGHT', { INGEST_MAX_INFLIGHT: 'x' }, /integer/],
+    ['INGEST_MAX_INFLIGHT', { INGEST_BATCH_SIZE: '2000', INGEST_MAX_INFLIGHT: '1000' }, /2000/],
+    ['UNKNOWN_DEVICES', { UNKNOWN_DEVICES: 'accept' }, /reject, register/],
+    ['LEGACY_FLAT', { LEGACY_FLAT: 'maybe' }, /true or false/],
+    ['LEGACY_NODE', { LEGACY_NODE: '2' }, /true or false/],
+    ['LEGACY_DRONE', { LEGACY_DRONE: 'nope' }, /true or false/],
+    ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }, /debug, info, warn, error/],
+  ];
+  for (const [variable, env, expected] of cases) {
+    test(`${variable}=${JSON.stringify(Object.values(env).at(-1))}`, () => {
+      const error = errorFor(env);
+      expect(error.variable).toBe(variable);
+      expect(error.message.startsWith(`${variable}: expected `)).toBe(true);
+      expect(error.message).toMatch(expected);
+    });
+  }
+
+  test('a URL with a password never appears in the message', () => {
+    const error = errorFor({ DATABASE_URL: 'mysql://user:hunter2@db/vigil' });
+    expect(error.message).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,24 @@
+/** The REST edge's one error path: typed service errors become HTTP statuses and JSON bodies. */
+import { InvalidInputError, NotFoundError } from '../errors';
+import type { Logger } from '../log';
+import { PayloadTooLargeError } from './body-limit';
+
+export type ErrorBody = { error: string };
+
+/**
+ * Maps an error to a status and body. Elysia's own codes cover unmatched routes and unparsable
+ * bodies; anything unexpected is logged and answered 500 without internals.
+ */
+export function toHttpError(
+  error: unknown,
+  elysiaCode: string | number,
+  log: Logger,
+): { status: number; body: ErrorBody } {
+  if (error instanceof NotFoundError) return { status: 404, body: { error: error.message } };
+  if (error instanceof InvalidInputError) return { status: 400, body: { error: error.message } };
+  if (error instanceof PayloadTooLargeError) return { status: 413, body: { error: error.message } };
+  if (elysiaCode === 'NOT_FOUND') return { status: 404, body: { error: 'no such route' } };
+  if (elysiaCode === 'PARSE') return { status: 400, body: { error: 'unparsable request body' } };
+  log.error('request failed', { error });
+  return { status: 500, body: { error: 'internal error' } };
+}

@@ -1,0 +1,18 @@
+/**
+ * The whole tRPC API. The web app imports only `type AppRouter` from here (package export
+ * "@vigil/server/router"), never server code.
+ */
+import { deadLettersRouter } from './routers/dead-letters';
+import { devicesRouter } from './routers/devices';
+import { eventsRouter } from './routers/events';
+import { telemetryRouter } from './routers/telemetry';
+import { router } from './trpc';
+
+export const appRouter = router({
+  devices: devicesRouter,
+  telemetry: telemetryRouter,
+  deadLetters: deadLettersRouter,
+  events: eventsRouter,
+});
+
+export type AppRouter = typeof appRouter;

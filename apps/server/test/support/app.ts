@@ -1,0 +1,32 @@
+/** Builds the HTTP app on a real database loaded with the fixtures, as main.ts wires it. */
+import { Registry } from 'prom-client';
+import { createApp } from '../../src/api/app';
+import { createEventBus, type EventBus } from '../../src/events/bus';
+import { createLogger } from '../../src/log';
+import type { Database } from '../../src/telemetry/database';
+import { createTelemetryQueries } from '../../src/telemetry/queries';
+import { T0 } from './fixtures';
+
+export type TestApp = {
+  app: ReturnType<typeof createApp>;
+  bus: EventBus;
+  metrics: Registry;
+  broker: { connected: boolean };
+  logLines: string[];
+};
+
+/** An app whose clock stands one hour after the fixtures start, so default ranges cover them. */
+export function buildApp(database: Database, bus = createEventBus({ startAfter: 0 })): TestApp {
+  const broker = { connected: true };
+  const metrics = new Registry();
+  const logLines: string[] = [];
+  const app = createApp({
+    database,
+    telemetry: createTelemetryQueries(database, () => new Date(T0 + 3_600_000)),
+    bus,
+    metrics,
+    brokerConnected: () => broker.connected,
+    log: createLogger('info', (line) => logLines.push(line)),
+  });
+  return { app, bus, metrics, broker, logLines };
+}

@@ -1,0 +1,28 @@
+export { type Emission, SimulatedDevice, type SimulatedDeviceOptions } from './device';
+export { EPISODE_INTERVALS, FAULTS_BY_KIND } from './faults';
+export {
+  type FaultPlan,
+  FixedFaultPlan,
+  NO_FAULTS,
+  RandomFaultPlan,
+  type ScheduledEpisode,
+} from './faults/plan';
+export { deriveSeed, Random } from './random';
+export {
+  type FleetTraceOptions,
+  fleetDeviceIds,
+  generateFleetTrace,
+  generateTrace,
+} from './trace';
+export {
+  DEVICE_KINDS,
+  type DeviceKind,
+  FAULT_TYPES,
+  type FaultEpisode,
+  type FaultType,
+  type LabelledMessage,
+  type Metrics,
+  SimulatorInputError,
+  type TraceOptions,
+} from './types';
+export type { TimestampFormat, WireFormat } from './wire';

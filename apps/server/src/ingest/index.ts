@@ -1,0 +1,168 @@
+/**
+ * The ingest module: MQTT consumers -> decode and validate -> batch -> one transaction per batch
+ * -> acknowledge the batch to the broker -> publish events and count. A message is acknowledged
+ * only after the transaction holding it (as a reading or a dead letter) commits, so a crash at
+ * any point loses nothing: the broker redelivers, and the unique key drops the duplicates.
+ */
+import { LEGACY_TOPICS } from '@vigil/protocol';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config';
+import type { EventBus } from '../events/bus';
+import type { Logger } from '../log';
+import type { Database } from '../telemetry/database';
+import { Batcher } from './batcher';
+import { createDeviceCache } from './device-cache';
+import { createFlushWriter, type FlushResult } from './flush-writer';
+import { type IngestItem, toIngestItem } from './intake';
+import { createIngestMetrics, type IngestMetrics } from './metrics';
+import { MqttConsumer } from './mqtt-consumer';
+
+export type IngestDeps = {
+  config: Config;
+  database: Database;
+  metrics: Registry;
+  bus: EventBus;
+  log: Logger;
+};
+
+export type Ingest = {
+  /** Stops reading, commits and acknowledges what is held (within a few seconds), disconnects. */
+  stop(): Promise<void>;
+  /** Every consumer connection is up and subscribed. */
+  connected(): boolean;
+};
+
+/** How long start waits for the broker before returning anyway (consumers keep retrying). */
+const START_WAIT_MS = 5_000;
+const STOP_FLUSH_MS = 5_000;
+
+/** Topic filters ingest subscribes to: v1 telemetry, plus each enabled legacy topic. */
+export function subscriptionFilters(config: Pick<Config, 'mqtt' | 'ingest'>): string[] {
+  const { legacy } = config.ingest;
+  return [
+    `${config.mqtt.topicRoot}/+/telemetry`,
+    ...(legacy.flat ? [LEGACY_TOPICS.flat] : []),
+    ...(legacy.node ? [LEGACY_TOPICS.node] : []),
+    ...(legacy.drone ? [LEGACY_TOPICS.drone] : []),
+  ];
+}
+
+/** Starts ingest against config.mqtt.url (main.ts sets it to the embedded broker when absent). */
+export async function startIngest(deps: IngestDeps): Promise<Ingest> {
+  const { config, database, bus } = deps;
+  const log = deps.log.child({ module: 'ingest' });
+  const url = config.mqtt.url;
+  if (url === undefined) throw new Error('ingest needs a broker URL (config.mqtt.url)');
+  const metrics = createIngestMetrics(deps.metrics);
+  const devices = createDeviceCache(database);
+  const consumers: MqttConsumer[] = [];
+
+  const batcher = new Batcher<IngestItem, FlushResult>({
+    batchSize: config.ingest.batchSize,
+    flushMs: config.ingest.flushMs,
+    maxHeld: config.ingest.maxInflight,
+    write: createFlushWriter(database, devices, config.ingest.unknownDevices),
+    committed: (items, result, elapsedMs) => {
+      try {
+        acknowledge(items);
+        record(metrics, items, result, elapsedMs);
+        for (const id of result.registered)
+          bus.publish({ type: 'device_registered', deviceId: id });
+        for (const r of result.inserted) {
+          bus.publish({ type: 'telemetry', deviceId: r.deviceId, ts: r.tsMs, metrics: r.metrics });
+        }
+      } catch (error) {
+        log.error('post-commit step failed', { error });
+      }
+    },
+    backpressure: (paused) => {
+      log.debug(paused ? 'pausing intake' : 'resuming intake', { held: batcher.held });
+      for (const consumer of consumers) {
+        if (paused) consumer.pause();
+        else consumer.resume();
+      }
+    },
+    writeFailed: (error, attempt, delayMs) => {
+      log.warn('flush failed; holding the batch and retrying', { error, attempt, delayMs });
+    },
+  });
+
+  const intake = { topicRoot: config.mqtt.topicRoot, legacy: config.ingest.legacy };
+  const filters = subscriptionFilters(config);
+  for (let i = 0; i < config.mqtt.consumers; i += 1) {
+    consumers.push(
+      new MqttConsumer({
+        url,
+        // Stable ids: each connection owns a persistent session the broker keeps across restarts.
+        clientId: i === 0 ? config.mqtt.clientId : `${config.mqtt.clientId}-${i + 1}`,
+        ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
+        ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+        filters,
+        shareGroup: config.mqtt.shareGroup,
+        receiveMaximum: Math.max(1, Math.floor(config.ingest.maxInflight / config.mqtt.consumers)),
+        onMessage: (message) => {
+          metrics.received.inc();
+          batcher.add(toIngestItem(message, intake));
+        },
+        log,
+      }),
+    );
+  }
+  const ready = Promise.all(consumers.map((c) => c.start()));
+  const waited = await Promise.race([
+    ready.then(() => true),
+    Bun.sleep(START_WAIT_MS).then(() => false),
+  ]);
+  if (!waited) log.warn('broker not reachable yet; ingest keeps retrying', { url: redact(url) });
+
+  return {
+    connected: () => consumers.every((c) => c.ready),
+    async stop() {
+      for (const consumer of consumers) consumer.pause();
+      await Promise.race([batcher.flush(), Bun.sleep(STOP_FLUSH_MS)]);
+      await Promise.all(consumers.map((c) => c.stop()));
+      await batcher.stop();
+    },
+  };
+}
+
+/** Sends the batch's PUBACKs, per connection, in arrival order, one write per connection. */
+function acknowledge(items: readonly IngestItem[]): void {
+  const pending = new Map<MqttConsumer, { generation: number; ids: number[] }>();
+  for (const item of items) {
+    const ack = item.ack;
+    if (ack === null) continue;
+    const entry = pending.get(ack.consumer);
+    // Items arrive in order, so a newer generation means the older ids are already stale.
+    if (entry === undefined || entry.generation !== ack.generation) {
+      pending.set(ack.consumer, { generation: ack.generation, ids: [ack.packetId] });
+    } else entry.ids.push(ack.packetId);
+  }
+  for (const [consumer, { generation, ids }] of pending) consumer.acknowledge(ids, generation);
+}
+
+function record(
+  metrics: IngestMetrics,
+  items: readonly IngestItem[],
+  result: FlushResult,
+  elapsedMs: number,
+): void {
+  const now = Date.now();
+  metrics.batchSize.observe(items.length);
+  metrics.flushSeconds.observe(elapsedMs / 1000);
+  metrics.stored.inc(result.inserted.length);
+  if (result.duplicates > 0) metrics.duplicate.inc(result.duplicates);
+  for (const item of result.rejected) {
+    if (item.kind === 'rejected') metrics.rejected.inc({ reason: item.reason });
+  }
+  for (const reading of result.inserted) {
+    metrics.publishToCommitSeconds.observe((now - reading.tsMs) / 1000);
+  }
+}
+
+/** The broker URL without its password, for logs. */
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
+}

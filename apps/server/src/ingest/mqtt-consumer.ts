@@ -1,0 +1,337 @@
+/**
+ * One MQTT consumer connection driven packet by packet with mqtt-packet over a raw socket.
+ *
+ * mqtt.js parses the next PUBLISH only after the previous one's PUBACK is written, so holding
+ * acknowledgements until a database commit would cap a connection at one message per commit.
+ * Here every PUBLISH is parsed and handed on as soon as its bytes arrive, and PUBACKs are sent
+ * later, a whole committed batch at once, in the order the messages arrived.
+ *
+ * The session is persistent (stable client id; MQTT 5 clean start false with a long session
+ * expiry, or MQTT 3.1.1 clean session false), so whatever was not acknowledged when a connection
+ * or the process dies is redelivered by the broker; storage deduplicates it.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import mqttPacket, { type IConnackPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
+import type { Logger } from '../log';
+
+/** Identifies one received QoS 1 message for its later acknowledgement. */
+export type AckTicket = { consumer: MqttConsumer; generation: number; packetId: number };
+
+export type InboundMessage = {
+  topic: string;
+  payload: Buffer;
+  /** Epoch ms when the PUBLISH was parsed. */
+  receivedAt: number;
+  /** null for QoS 0 messages, which need no acknowledgement. */
+  ack: AckTicket | null;
+};
+
+export type MqttConsumerOptions = {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  /** Topic filters without the `$share/<group>/` prefix. */
+  filters: string[];
+  /** Shared-subscription group; '' subscribes directly. */
+  shareGroup: string;
+  /** MQTT 5 Receive Maximum: unacknowledged messages the broker may have in flight to us. */
+  receiveMaximum: number;
+  keepaliveSeconds?: number;
+  /** MQTT 5 session expiry; the broker keeps our queue this long while we are away. */
+  sessionExpirySeconds?: number;
+  onMessage(message: InboundMessage): void;
+  log: Logger;
+};
+
+/** Thrown at start for a URL this consumer cannot connect to. */
+export class UnsupportedBrokerUrlError extends Error {
+  override name = 'UnsupportedBrokerUrlError';
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+const UNSUPPORTED_PROTOCOL = new Set([1, 0x84]);
+
+/** A persistent-session QoS 1 consumer with explicit, batched acknowledgements. */
+export class MqttConsumer {
+  readonly #opts: MqttConsumerOptions;
+  readonly #host: string;
+  readonly #port: number;
+  readonly #tls: boolean;
+  #protocolVersion: 4 | 5 = 5;
+  #socket: Socket | null = null;
+  #generation = 0;
+  #ready = false;
+  #paused = false;
+  #stopped = false;
+  #attempt = 0;
+  #lastReceived = 0;
+  #pingTimer: ReturnType<typeof setInterval> | null = null;
+  #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  #connectTimer: ReturnType<typeof setTimeout> | null = null;
+  #readyWaiters: Array<() => void> = [];
+
+  constructor(options: MqttConsumerOptions) {
+    this.#opts = options;
+    const url = new URL(options.url);
+    const tls = url.protocol === 'mqtts:' || url.protocol === 'ssl:' || url.protocol === 'tls:';
+    if (!tls && url.protocol !== 'mqtt:' && url.protocol !== 'tcp:') {
+      throw new UnsupportedBrokerUrlError(
+        `ingest connects over TCP or TLS (mqtt://, mqtts://), not ${url.protocol}//`,
+      );
+    }
+    this.#tls = tls;
+    this.#host = url.hostname;
+    this.#port = Number(url.port || (tls ? 8883 : 1883));
+  }
+
+  /** Connected, session established and subscribed. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** The MQTT protocol level in use: 5, or 4 (3.1.1) when the broker does not speak MQTT 5. */
+  get protocolVersion(): 4 | 5 {
+    return this.#protocolVersion;
+  }
+
+  /** Opens the connection; resolves on the first successful subscription. Reconnects forever. */
+  start(): Promise<void> {
+    const first = new Promise<void>((resolve) => this.#readyWaiters.push(resolve));
+    this.#connect();
+    return first;
+  }
+
+  /** Acknowledges messages of a committed batch, in the given (arrival) order, in one write. */
+  acknowledge(packetIds: readonly number[], generation: number): void {
+    const socket = this.#socket;
+    // Packet ids belong to the connection that delivered them; after a reconnect the broker
+    // redelivers those messages with new ids, and the stale acknowledgements are dropped.
+    if (socket === null || generation !== this.#generation || packetIds.length === 0) return;
+    // A PUBACK with reason Success and no properties is 4 bytes in both 3.1.1 and 5.
+    const out = Buffer.allocUnsafe(packetIds.length * 4);
+    let at = 0;
+    for (const id of packetIds) {
+      out[at] = 0x40;
+      out[at + 1] = 0x02;
+      out[at + 2] = id >> 8;
+      out[at + 3] = id & 0xff;
+      at += 4;
+    }
+    socket.write(out);
+  }
+
+  /** Stops reading from the socket (backpressure); the broker holds what we do not read. */
+  pause(): void {
+    this.#paused = true;
+    this.#socket?.pause();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#lastReceived = Date.now();
+    this.#socket?.resume();
+  }
+
+  /** Disconnects cleanly; the persistent session (and anything unacknowledged) stays on the broker. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#clearTimers();
+    const socket = this.#socket;
+    this.#socket = null;
+    this.#ready = false;
+    if (socket === null || socket.destroyed) return;
+    await new Promise<void>((resolve) => {
+      socket.once('close', () => resolve());
+      socket.end(
+        mqttPacket.generate({ cmd: 'disconnect' }, { protocolVersion: this.#protocolVersion }),
+      );
+      setTimeout(() => socket.destroy(), 1_000).unref();
+    });
+  }
+
+  #connect(): void {
+    if (this.#stopped) return;
+    this.#generation += 1;
+    const generation = this.#generation;
+    const version = this.#protocolVersion;
+    const socket = this.#tls
+      ? tlsConnect({ host: this.#host, port: this.#port, servername: this.#host })
+      : netConnect({ host: this.#host, port: this.#port });
+    socket.setNoDelay(true);
+    this.#socket = socket;
+    const parser = mqttPacket.parser({ protocolVersion: version });
+    parser.on('packet', (packet: Packet) => this.#onPacket(packet, generation));
+    parser.on('error', (error: Error) => {
+      this.#opts.log.warn('malformed packet from broker', { error: error.message });
+      socket.destroy();
+    });
+    socket.on(this.#tls ? 'secureConnect' : 'connect', () => socket.write(this.#connectPacket()));
+    socket.on('data', (chunk: Buffer) => {
+      this.#lastReceived = Date.now();
+      parser.parse(chunk);
+    });
+    socket.on('error', (error) => {
+      this.#opts.log.warn('broker connection error', { error: error.message });
+    });
+    socket.on('close', () => this.#onClose(generation));
+    this.#connectTimer = setTimeout(() => {
+      if (!this.#ready && this.#generation === generation) {
+        this.#opts.log.warn('no CONNACK from broker in time');
+        socket.destroy();
+      }
+    }, CONNECT_TIMEOUT_MS);
+  }
+
+  #connectPacket(): Buffer {
+    const o = this.#opts;
+    return mqttPacket.generate(
+      {
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: this.#protocolVersion,
+        clientId: o.clientId,
+        clean: false,
+        keepalive: o.keepaliveSeconds ?? 30,
+        ...(o.username !== undefined ? { username: o.username } : {}),
+        ...(o.password !== undefined ? { password: Buffer.from(o.password) } : {}),
+        ...(this.#protocolVersion === 5
+          ? {
+              properties: {
+                sessionExpiryInterval: o.sessionExpirySeconds ?? 14 * 24 * 3600,
+                receiveMaximum: Math.min(65_535, o.receiveMaximum),
+              },
+            }
+          : {}),
+      },
+      { protocolVersion: this.#protocolVersion },
+    );
+  }
+
+  #onPacket(packet: Packet, generation: number): void {
+    if (generation !== this.#generation) return;
+    switch (packet.cmd) {
+      case 'publish':
+        this.#onPublish(packet, generation);
+        return;
+      case 'connack':
+        this.#onConnack(packet);
+        return;
+      case 'suback': {
+        const failed = packet.granted.filter((code) => typeof code === 'number' && code >= 0x80);
+        if (failed.length > 0) {
+          this.#opts.log.error('broker refused a subscription', { codes: packet.granted });
+        }
+        this.#ready = true;
+        for (const resolve of this.#readyWaiters.splice(0)) resolve();
+        return;
+      }
+      case 'disconnect':
+        this.#opts.log.warn('broker sent DISCONNECT', { reasonCode: packet.reasonCode });
+        return;
+      default:
+        return;
+    }
+  }
+
+  #onPublish(packet: IPublishPacket, generation: number): void {
+    const payload =
+      typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const ack =
+      packet.qos > 0 && packet.messageId !== undefined
+        ? { consumer: this, generation, packetId: packet.messageId }
+        : null;
+    this.#opts.onMessage({ topic: packet.topic, payload, receivedAt: Date.now(), ack });
+  }
+
+  #onConnack(packet: IConnackPacket): void {
+    const code = packet.reasonCode ?? packet.returnCode ?? 0;
+    if (code !== 0) {
+      if (this.#protocolVersion === 5 && UNSUPPORTED_PROTOCOL.has(code)) {
+        this.#opts.log.info('broker does not speak MQTT 5; using MQTT 3.1.1');
+        this.#protocolVersion = 4;
+        this.#attempt = 0;
+      } else {
+        this.#opts.log.error('broker refused the connection', { code });
+      }
+      this.#socket?.destroy();
+      return;
+    }
+    if (this.#connectTimer !== null) clearTimeout(this.#connectTimer);
+    this.#attempt = 0;
+    const shared = this.#opts.shareGroup !== '' && this.#sharedAvailable(packet);
+    const subscriptions = this.#opts.filters.map((filter) => ({
+      topic: shared ? `$share/${this.#opts.shareGroup}/${filter}` : filter,
+      qos: 1 as const,
+    }));
+    this.#socket?.write(
+      mqttPacket.generate(
+        { cmd: 'subscribe', messageId: 1, subscriptions },
+        { protocolVersion: this.#protocolVersion },
+      ),
+    );
+    const keepalive = packet.properties?.serverKeepAlive ?? this.#opts.keepaliveSeconds ?? 30;
+    this.#startPing(keepalive);
+    if (this.#paused) this.#socket?.pause();
+    this.#opts.log.info('connected to broker', {
+      protocol: this.#protocolVersion === 5 ? 'MQTT 5' : 'MQTT 3.1.1',
+      sessionPresent: packet.sessionPresent,
+      shared,
+    });
+  }
+
+  /**
+   * MQTT 5 brokers say whether they support `$share`. A 3.1.1-only broker cannot say, and one
+   * without shared subscriptions would silently deliver nothing on a `$share/...` filter, so there
+   * we subscribe directly: correct for one replica, and merely redundant (rows deduplicate) for more.
+   */
+  #sharedAvailable(packet: IConnackPacket): boolean {
+    if (this.#protocolVersion === 4) {
+      this.#opts.log.warn('MQTT 3.1.1 broker: subscribing without a shared-subscription group');
+      return false;
+    }
+    return packet.properties?.sharedSubscriptionAvailable !== false;
+  }
+
+  #startPing(keepaliveSeconds: number): void {
+    if (this.#pingTimer !== null) clearInterval(this.#pingTimer);
+    if (keepaliveSeconds <= 0) return;
+    const socket = this.#socket;
+    const ping = mqttPacket.generate({ cmd: 'pingreq' });
+    this.#pingTimer = setInterval(
+      () => {
+        // While paused we read nothing, PINGRESP included; silence then is our own doing.
+        if (!this.#paused && Date.now() - this.#lastReceived > keepaliveSeconds * 1500) {
+          this.#opts.log.warn('broker silent beyond keepalive; reconnecting');
+          socket?.destroy();
+          return;
+        }
+        socket?.write(ping);
+      },
+      (keepaliveSeconds * 1000) / 2,
+    );
+  }
+
+  #onClose(generation: number): void {
+    if (generation !== this.#generation) return;
+    this.#clearTimers();
+    this.#ready = false;
+    this.#socket = null;
+    if (this.#stopped) return;
+    const delay = Math.min(10_000, 100 * 2 ** this.#attempt) * (0.5 + Math.random() / 2);
+    this.#attempt = Math.min(this.#attempt + 1, 10);
+    this.#opts.log.warn('broker connection closed; reconnecting', { inMs: Math.round(delay) });
+    this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
+  }
+
+  #clearTimers(): void {
+    for (const timer of [this.#connectTimer, this.#reconnectTimer]) {
+      if (timer !== null) clearTimeout(timer);
+    }
+    if (this.#pingTimer !== null) clearInterval(this.#pingTimer);
+    this.#pingTimer = null;
+    this.#connectTimer = null;
+    this.#reconnectTimer = null;
+  }
+}

@@ -16,11 +16,13 @@ describe('loadConfig defaults', () => {
   test('an empty environment gives the documented defaults', () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
+      host: '127.0.0.1',
       dataDir: './.vigil',
       databaseUrl: undefined,
       mqtt: {
         url: undefined,
         port: 1883,
+        host: '127.0.0.1',
         username: undefined,
         password: undefined,
         clientId: 'vigil-server-1',
@@ -51,10 +53,12 @@ describe('loadConfig accepts good values', () => {
   test('every variable', () => {
     const config = loadConfig({
       PORT: '8080',
+      HOST: '0.0.0.0',
       DATA_DIR: '/var/lib/vigil',
       DATABASE_URL: 'postgres://vigil:secret@db:5432/vigil',
       MQTT_URL: 'mqtts://broker.example:8883',
       MQTT_PORT: '11883',
+      MQTT_HOST: '::',
       MQTT_USERNAME: 'server',
       MQTT_PASSWORD: 'pw',
       MQTT_CLIENT_ID: 'vigil-server-2',
@@ -72,11 +76,13 @@ describe('loadConfig accepts good values', () => {
     });
     expect(config).toEqual({
       port: 8080,
+      host: '0.0.0.0',
       dataDir: '/var/lib/vigil',
       databaseUrl: 'postgres://vigil:secret@db:5432/vigil',
       mqtt: {
         url: 'mqtts://broker.example:8883',
         port: 11883,
+        host: '::',
         username: 'server',
         password: 'pw',
         clientId: 'vigil-server-2',
@@ -111,6 +117,8 @@ describe('loadConfig rejects bad values, naming the variable', () => {
     ['PORT', { PORT: '70000' }, /integer from 0 to 65535/],
     ['PORT', { PORT: '3000abc' }, /got '3000abc'/],
     ['PORT', { PORT: '-1' }, /integer/],
+    ['HOST', { HOST: 'http://0.0.0.0' }, /IP address or host name/],
+    ['MQTT_HOST', { MQTT_HOST: '0.0.0.0:1883' }, /IP address or host name/],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://db/vigil' }, /postgres:\/\//],
     ['DATABASE_URL', { DATABASE_URL: 'not a url' }, /URL/],
     ['MQTT_URL', { MQTT_URL: 'http://broker:1883' }, /mqtt:\/\//],

@@ -3,6 +3,7 @@
  * throws a ConfigError naming the variable and what was expected, so the server never runs on a
  * half-understood configuration.
  */
+import { isIP } from 'node:net';
 import {
   ConfigError,
   type Env,
@@ -21,6 +22,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type Config = {
   /** PORT: HTTP listen port (0 picks a free one). */
   port: number;
+  /** HOST: HTTP bind address; the API has no authentication yet, so loopback by default. */
+  host: string;
   /** DATA_DIR: where PGlite keeps its files when DATABASE_URL is absent. */
   dataDir: string;
   /** DATABASE_URL: PostgreSQL connection URL; absent means PGlite in dataDir. */
@@ -30,6 +33,8 @@ export type Config = {
     url?: string;
     /** MQTT_PORT: the embedded broker's listen port. */
     port: number;
+    /** MQTT_HOST: the embedded broker's bind address (it has no authentication: loopback default). */
+    host: string;
     username?: string;
     password?: string;
     /** MQTT_CLIENT_ID: stable, so the broker keeps the persistent session across restarts. */
@@ -70,6 +75,7 @@ export function loadConfig(env: Env): Config {
   }
   return {
     port: readInteger(env, 'PORT', 3000, 0, 65_535),
+    host: readHost(env, 'HOST'),
     dataDir: readString(env, 'DATA_DIR') ?? './.vigil',
     // No host is valid for PostgreSQL: postgres:///db?host=/run/postgresql uses a Unix socket.
     databaseUrl: readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], {
@@ -78,6 +84,7 @@ export function loadConfig(env: Env): Config {
     mqtt: {
       url: readUrl(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']),
       port: readInteger(env, 'MQTT_PORT', 1883, 0, 65_535),
+      host: readHost(env, 'MQTT_HOST'),
       username,
       password,
       clientId: readClientId(env),
@@ -98,6 +105,16 @@ export function loadConfig(env: Env): Config {
     },
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
   };
+}
+
+function readHost(env: Env, name: string): string {
+  const value = readString(env, name) ?? '127.0.0.1';
+  const hostName =
+    /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+  if (isIP(value) === 0 && !hostName.test(value)) {
+    throw new ConfigError(name, `an IP address or host name like 0.0.0.0, got '${value}'`);
+  }
+  return value;
 }
 
 function readClientId(env: Env): string {

@@ -31,7 +31,11 @@ let port = 0;
 function listen(onPort: number): number {
   const { app } = buildApp(database, bus);
   app.listen({ port: onPort, hostname: '127.0.0.1' });
-  server = { stop: () => app.stop(true) };
+  server = {
+    stop: async () => {
+      await app.stop(true);
+    },
+  };
   return app.server?.port ?? 0;
 }
 

@@ -1,0 +1,125 @@
+/**
+ * The composition root: configuration -> logger -> database -> metrics -> event bus -> broker
+ * (embedded when MQTT_URL is absent) -> ingest -> HTTP API. Shuts down in reverse on SIGINT or
+ * SIGTERM, so ingest commits and acknowledges what it holds before the broker and database go.
+ */
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createApp } from './api/app';
+import { startEmbeddedBroker } from './broker/embedded';
+import { type Config, ConfigError, loadConfig } from './config';
+import { createEventBus } from './events/bus';
+import { type Ingest, startIngest } from './ingest';
+import { createLogger } from './log';
+import { type Database, openDatabase } from './telemetry/database';
+import { createTelemetryQueries } from './telemetry/queries';
+
+/** How long in-flight HTTP requests get to finish before their connections are closed. */
+const HTTP_DRAIN_MS = 3000;
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`config error: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+/** The database URL without its password, for the start line. */
+function describeDatabase(config: Config, database: Database): string {
+  if (database.kind === 'pglite' || config.databaseUrl === undefined) {
+    return `pglite:${config.dataDir}`;
+  }
+  const url = new URL(config.databaseUrl);
+  if (url.password !== '') url.password = '***';
+  return url.toString();
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const log = createLogger(config.logLevel);
+  const stack: { name: string; close(): Promise<unknown> }[] = [];
+  const closeAll = async () => {
+    for (const part of stack.reverse()) {
+      await part
+        .close()
+        .catch((error: unknown) => log.error(`closing ${part.name} failed`, { error }));
+    }
+  };
+
+  try {
+    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+    stack.push({ name: 'database', close: () => database.close() });
+
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+    const bus = createEventBus({
+      onSubscriberError: (error) => log.error('event subscriber failed', { error }),
+    });
+
+    let mqttUrl = config.mqtt.url;
+    if (mqttUrl === undefined) {
+      const broker = await startEmbeddedBroker({ port: config.mqtt.port, host: config.mqtt.host });
+      stack.push({ name: 'embedded broker', close: () => broker.close() });
+      mqttUrl = broker.url;
+    }
+
+    const ingest: Ingest = await startIngest({
+      config: { ...config, mqtt: { ...config.mqtt, url: mqttUrl } },
+      database,
+      metrics,
+      bus,
+      log,
+    });
+    stack.push({ name: 'ingest', close: () => ingest.stop() });
+
+    const app = createApp({
+      database,
+      telemetry: createTelemetryQueries(database),
+      bus,
+      metrics,
+      brokerConnected: () => ingest.connected(),
+      log,
+    });
+    app.listen({ port: config.port, hostname: config.host });
+    stack.push({ name: 'http', close: () => stopHttp(app) });
+
+    const port = app.server?.port ?? config.port;
+    log.info('vigil started', {
+      http: `http://${config.host}:${port}`,
+      trpc: `http://${config.host}:${port}/trpc`,
+      mqtt: mqttUrl,
+      mqttBroker: config.mqtt.url === undefined ? 'embedded' : 'external',
+      database: describeDatabase(config, database),
+    });
+  } catch (error) {
+    log.error('start failed', { error });
+    await closeAll();
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      log.warn('second signal: exiting without a clean shutdown', { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    log.info('shutting down', { signal });
+    await closeAll();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** Stops accepting, lets in-flight requests finish briefly, then closes what is left (SSE). */
+async function stopHttp(app: ReturnType<typeof createApp>): Promise<void> {
+  const drained = app.stop(false).then(() => true);
+  const timedOut = Bun.sleep(HTTP_DRAIN_MS).then(() => false);
+  if (!(await Promise.race([drained, timedOut]))) await app.stop(true);
+}
+
+await main();

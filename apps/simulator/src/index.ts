@@ -1,4 +1,5 @@
 export { type Emission, SimulatedDevice, type SimulatedDeviceOptions } from './device';
+export { fleetDeviceIds } from './device-ids';
 export { EPISODE_INTERVALS, FAULTS_BY_KIND } from './faults';
 export {
   type FaultPlan,
@@ -10,7 +11,6 @@ export {
 export { deriveSeed, Random } from './random';
 export {
   type FleetTraceOptions,
-  fleetDeviceIds,
   generateFleetTrace,
   generateTrace,
 } from './trace';

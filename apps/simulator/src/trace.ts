@@ -1,5 +1,6 @@
 import { DEVICE_ID_PATTERN } from '@vigil/protocol';
 import { SimulatedDevice } from './device';
+import { fleetDeviceIds } from './device-ids';
 import { type FaultPlan, FixedFaultPlan, NO_FAULTS, RandomFaultPlan } from './faults/plan';
 import { deriveSeed, Random } from './random';
 import {
@@ -62,25 +63,6 @@ export function generateFleetTrace(opts: FleetTraceOptions): LabelledMessage[] {
   }
   // Stable: ties keep device order, so the output is deterministic.
   return all.sort((a, b) => a.receivedAt - b.receivedAt);
-}
-
-/** The ids of a fleet: sensors first, then drones, numbered from 001. */
-export function fleetDeviceIds(
-  sensors: number,
-  drones: number,
-  prefix = '',
-): Array<{ deviceId: string; kind: 'sensor' | 'drone' }> {
-  const pad = (n: number) => String(n).padStart(3, '0');
-  return [
-    ...Array.from({ length: sensors }, (_, i) => ({
-      deviceId: `${prefix}sensor-${pad(i + 1)}`,
-      kind: 'sensor' as const,
-    })),
-    ...Array.from({ length: drones }, (_, i) => ({
-      deviceId: `${prefix}drone-${pad(i + 1)}`,
-      kind: 'drone' as const,
-    })),
-  ];
 }
 
 function traceDevice(opts: TraceOptions, peers: readonly string[]): LabelledMessage[] {

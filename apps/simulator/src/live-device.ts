@@ -1,0 +1,206 @@
+import { topics } from '@vigil/protocol';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Emission, SimulatedDevice } from './device';
+import type { FaultType } from './types';
+
+/** Broker credentials of one device. */
+export type DeviceCredentials = { username: string; password: string };
+
+export type LiveDeviceOptions = {
+  url: string;
+  device: SimulatedDevice;
+  /** Reported in the retained state message. */
+  fw: string;
+  model: string;
+  credentials?: DeviceCredentials;
+  topicRoot?: string;
+  /** Publishes awaiting PUBACK beyond which new readings are skipped (the broker is not keeping up). */
+  maxInFlight: number;
+  connectTimeoutMs: number;
+  onError(error: Error): void;
+};
+
+/** Counters of one live device. */
+export type LiveDeviceStats = {
+  /** Handed to the client. */
+  sent: number;
+  /** Acknowledged by the broker (PUBACK). */
+  acked: number;
+  failed: number;
+  /** Not sent because too many publishes were awaiting PUBACK. */
+  skipped: number;
+  /** Sent messages that belong to a fault episode, by type. */
+  faults: Partial<Record<FaultType, number>>;
+};
+
+/** How long a clean stop waits for outstanding PUBACKs before disconnecting anyway. */
+const DRAIN_TIMEOUT_MS = 3_000;
+
+/**
+ * One simulated device on a real MQTT connection, as firmware does it: client id = device id, a
+ * persistent session, QoS 1, a retained `online:false` Last Will on its state topic and a
+ * retained `online:true` state on every (re)connect.
+ */
+export class LiveDevice {
+  readonly stats: LiveDeviceStats = { sent: 0, acked: 0, failed: 0, skipped: 0, faults: {} };
+  private client: MqttClient | undefined;
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private inFlight = 0;
+  private lastT = 0;
+  private stopped = false;
+  private readonly stateTopic: string;
+
+  constructor(private readonly options: LiveDeviceOptions) {
+    this.stateTopic = topics.state(options.device.deviceId, options.topicRoot);
+  }
+
+  get deviceId(): string {
+    return this.options.device.deviceId;
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  /** Connects (rejecting after `connectTimeoutMs`), announces itself online and starts reporting. */
+  async start(): Promise<void> {
+    const { device, credentials } = this.options;
+    const client = mqtt.connect(this.options.url, {
+      clientId: device.deviceId,
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 1_000,
+      connectTimeout: this.options.connectTimeoutMs,
+      username: credentials?.username,
+      password: credentials?.password,
+      will: {
+        topic: this.stateTopic,
+        payload: Buffer.from(JSON.stringify({ online: false })),
+        qos: 1,
+        retain: true,
+      },
+    });
+    this.client = client;
+    client.on('connect', () => this.announce());
+    await new Promise<void>((resolve, reject) => {
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        client.removeListener('connect', succeed);
+        client.removeListener('error', fail);
+        client.on('error', () => {});
+        client.end(true);
+        reject(
+          new Error(
+            `${device.deviceId} could not connect to ${this.options.url}: ${error.message}`,
+          ),
+        );
+      };
+      const succeed = () => {
+        clearTimeout(timer);
+        client.removeListener('error', fail);
+        resolve();
+      };
+      const timer = setTimeout(
+        () => fail(new Error(`no CONNACK within ${this.options.connectTimeoutMs} ms`)),
+        this.options.connectTimeoutMs,
+      );
+      client.once('connect', succeed);
+      client.once('error', fail);
+    });
+    // After the first connect, errors are transient: mqtt.js reconnects by itself.
+    client.on('error', (error) => this.options.onError(error));
+    this.schedule(Date.now());
+  }
+
+  /** Stops reporting, waits briefly for PUBACKs, publishes the retained offline state, disconnects. */
+  async stop(): Promise<void> {
+    this.halt();
+    const client = this.client;
+    if (client === undefined) return;
+    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    while (this.inFlight > 0 && client.connected && Date.now() < deadline) await Bun.sleep(20);
+    if (client.connected) {
+      await client
+        .publishAsync(this.stateTopic, JSON.stringify({ online: false }), { qos: 1, retain: true })
+        .catch((error: Error) => this.options.onError(error));
+      await client.endAsync();
+    } else {
+      await client.endAsync(true);
+    }
+  }
+
+  /** Drops the connection without DISCONNECT, like a power cut: the broker publishes the Will. */
+  kill(): void {
+    this.halt();
+    this.client?.end(true);
+  }
+
+  private halt(): void {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private announce(): void {
+    const { fw, model } = this.options;
+    this.client?.publish(
+      this.stateTopic,
+      JSON.stringify({ online: true, fw, model }),
+      { qos: 1, retain: true },
+      (error) => {
+        if (error) this.options.onError(error);
+      },
+    );
+  }
+
+  private schedule(atMs: number): void {
+    this.later(atMs, () => this.tick());
+  }
+
+  private later(atMs: number, run: () => void): void {
+    if (this.stopped) return;
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (!this.stopped) run();
+      },
+      Math.max(0, atMs - Date.now()),
+    );
+    this.timers.add(timer);
+  }
+
+  private tick(): void {
+    // The device's time never runs backwards, even if a timer fires early.
+    const t = Math.max(Date.now(), this.lastT);
+    this.lastT = t;
+    const { emissions, nextMs } = this.options.device.step(t);
+    for (const emission of emissions) {
+      if (emission.sentAt <= t) this.publish(emission);
+      else this.later(emission.sentAt, () => this.publish(emission));
+    }
+    this.schedule(nextMs);
+  }
+
+  private publish(emission: Emission): void {
+    const client = this.client;
+    if (client === undefined) return;
+    if (this.inFlight >= this.options.maxInFlight) {
+      this.stats.skipped += 1;
+      return;
+    }
+    this.inFlight += 1;
+    this.stats.sent += 1;
+    if (emission.label !== null) {
+      this.stats.faults[emission.label] = (this.stats.faults[emission.label] ?? 0) + 1;
+    }
+    client.publish(emission.topic, emission.payload, { qos: 1 }, (error) => {
+      this.inFlight -= 1;
+      if (error) {
+        this.stats.failed += 1;
+        this.options.onError(error);
+      } else {
+        this.stats.acked += 1;
+      }
+    });
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Procedures and live events the dashboard uses that the server has not published yet. Each is
+ * called by name through an untyped client (see `expected-client.ts`); when the server adds one,
+ * its entry moves out of here and the page switches to the typed client, so the server's
+ * router stays the one source of these shapes.
+ */
+
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+
+/** Where an anomaly's evidence stands on chain. */
+export type EvidenceView = {
+  status: 'pending' | 'anchored' | 'failed';
+  batchId: string | null;
+  root: string | null;
+  txHash: string | null;
+  blockNumber: number | null;
+};
+
+export type AnomalyView = {
+  id: string;
+  deviceId: string;
+  /** Time of the reading that was scored, ISO 8601. */
+  ts: string;
+  type: string;
+  severity: Severity;
+  score: number;
+  detail: string;
+  acknowledgedAt: string | null;
+  evidence: EvidenceView | null;
+};
+
+export type AnomalyPage = { anomalies: AnomalyView[]; nextBefore: string | null };
+
+export type VerifyResult = {
+  verified: boolean;
+  /** Root recomputed from the stored record and raw bytes. */
+  recomputedRoot: string;
+  /** Root the contract holds for the batch, or null if it holds none. */
+  onChainRoot: string | null;
+  txHash: string | null;
+  blockNumber: number | null;
+  detail: string;
+};
+
+export type DeviceStateView = {
+  online: boolean;
+  fw: string | null;
+  model: string | null;
+  rssi: number | null;
+  uptime: number | null;
+  updatedAt: string;
+};
+
+export type CommandParam =
+  | { name: string; label: string; type: 'boolean' }
+  | { name: string; label: string; type: 'integer' | 'number'; min: number; max: number }
+  | { name: string; label: string; type: 'enum'; options: string[] };
+
+export type CommandSpec = { name: string; label: string; params: CommandParam[] };
+
+export type CommandStatus = 'pending' | 'sent' | 'acked' | 'failed' | 'expired';
+
+export type CommandView = {
+  id: string;
+  deviceId: string;
+  name: string;
+  params: Record<string, unknown>;
+  status: CommandStatus;
+  /** The device's ack status once acknowledged: done, rejected, failed. */
+  ackStatus: string | null;
+  result: unknown;
+  error: string | null;
+  sentBy: string;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type Credentials = { deviceId: string; username: string; password: string };
+export type ClaimCode = { code: string; expiresAt: string };
+export type Role = 'viewer' | 'operator' | 'admin';
+export type Session = { username: string; role: Role } | null;
+export type LatestReading = {
+  deviceId: string;
+  ts: number;
+  metrics: Record<string, number | boolean>;
+};
+
+/** Live events the dashboard understands beyond the server's current ones. */
+export type ExpectedLiveEvent =
+  | {
+      type: 'anomaly';
+      anomalyId: string;
+      deviceId: string;
+      ts: number;
+      anomalyType: string;
+      severity: Severity;
+      score: number;
+    }
+  | { type: 'anomaly_acknowledged'; anomalyId: string; deviceId: string }
+  | ({ type: 'device_state'; deviceId: string } & Omit<DeviceStateView, 'updatedAt'>)
+  | { type: 'command'; command: CommandView }
+  | { type: 'evidence'; anomalyId: string; evidence: EvidenceView };
+
+/** Expected queries: path -> [input, output]. */
+export type ExpectedQueries = {
+  'telemetry.latest': [{ deviceIds?: string[] }, LatestReading[]];
+  'anomalies.list': [{ deviceId?: string; before?: string; limit?: number }, AnomalyPage];
+  'devices.state': [{ id: string }, DeviceStateView | null];
+  'commands.catalogue': [{ deviceId: string }, CommandSpec[]];
+  'commands.list': [{ deviceId: string; limit?: number }, CommandView[]];
+  'auth.me': [undefined, Session];
+};
+
+/** Expected mutations: path -> [input, output]. */
+export type ExpectedMutations = {
+  'anomalies.acknowledge': [{ id: string }, { id: string; acknowledgedAt: string }];
+  'evidence.verify': [{ anomalyId: string }, VerifyResult];
+  'commands.send': [
+    { deviceId: string; name: string; params: Record<string, unknown> },
+    CommandView,
+  ];
+  'devices.provision': [{ id: string; name: string; model: string }, Credentials];
+  'devices.rotate': [{ id: string }, Credentials];
+  'devices.revoke': [{ id: string }, { id: string; revokedAt: string }];
+  'devices.claimCode': [{ model: string; ttlMinutes: number }, ClaimCode];
+  'auth.signIn': [{ username: string; password: string }, Session];
+  'auth.signOut': [undefined, null];
+};

@@ -1,0 +1,61 @@
+import type { Severity } from '#lib/api/expected';
+import type { MetricValue } from '#lib/api/types';
+
+/** Without a reading for this long, a device that never said otherwise counts as offline. */
+export const OFFLINE_AFTER_MS = 60_000;
+
+export type Presence = 'online' | 'offline' | 'never seen';
+
+/** The newest anomaly of a device that nobody has acknowledged yet. */
+export type OpenAlert = { anomalyId: string; type: string; severity: Severity; ts: number };
+
+/**
+ * One device as the overview shows it. Fields are individual runes so a reading re-renders only
+ * that device's values, not the fleet.
+ */
+export class DeviceTile {
+  readonly id: string;
+  name = $state('');
+  model = $state('');
+  metrics = $state.raw<Record<string, MetricValue>>({});
+  /** Epoch ms of the newest reading (or the registry's last_seen before any live reading). */
+  lastSeen = $state<number | null>(null);
+  /** What the device itself last said on its state topic (LWT included); null if nothing yet. */
+  reportedOnline = $state<boolean | null>(null);
+  alert = $state<OpenAlert | null>(null);
+
+  constructor(id: string) {
+    this.id = id;
+  }
+
+  /** Whether the device is in Danger: it has an unacknowledged anomaly. */
+  get danger(): boolean {
+    return this.alert !== null;
+  }
+
+  /** Online/offline from the device's own word when it gave one, else from reading recency. */
+  presence(now: number): Presence {
+    if (this.reportedOnline === false) return 'offline';
+    if (this.lastSeen === null) return this.reportedOnline ? 'online' : 'never seen';
+    if (this.reportedOnline === true) return 'online';
+    return now - this.lastSeen <= OFFLINE_AFTER_MS ? 'online' : 'offline';
+  }
+
+  /** Records a reading unless it is older than what the tile already shows. */
+  applyReading(ts: number, metrics: Record<string, MetricValue>): void {
+    if (this.lastSeen !== null && ts < this.lastSeen) return;
+    this.lastSeen = ts;
+    this.metrics = metrics;
+  }
+
+  /** Raises an alert; an older anomaly never replaces a newer open one. */
+  raise(alert: OpenAlert): void {
+    if (this.alert !== null && this.alert.ts > alert.ts) return;
+    this.alert = alert;
+  }
+
+  /** Clears the alert if it is the one acknowledged (a newer one keeps blinking). */
+  acknowledge(anomalyId: string): void {
+    if (this.alert?.anomalyId === anomalyId) this.alert = null;
+  }
+}

@@ -1,0 +1,104 @@
+import { SvelteMap } from 'svelte/reactivity';
+import type { LatestReading } from '#lib/api/expected';
+import type { LiveEvent } from '#lib/api/live-event';
+import type { DeviceView } from '#lib/api/types';
+import { parseTime } from '#lib/format';
+import { DeviceTile } from './device-tile.svelte';
+
+export type FleetFilter = 'all' | 'danger' | 'online' | 'offline';
+
+/**
+ * The whole fleet as the overview shows it: one DeviceTile per device, updated in place by live
+ * events, with the search and filter the page binds to. Danger devices sort first.
+ */
+export class Fleet {
+  readonly tiles = new SvelteMap<string, DeviceTile>();
+  search = $state('');
+  filter = $state<FleetFilter>('all');
+  /** Clock for "last seen" and presence; ticked by the page so all tiles age together. */
+  now = $state(Date.now());
+
+  /** Tiles in display order: Danger first, then by id. */
+  readonly ordered = $derived.by(() =>
+    [...this.tiles.values()].sort(
+      (a, b) => Number(b.danger) - Number(a.danger) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    ),
+  );
+
+  /** Tiles matching the search text and the filter. */
+  readonly visible = $derived.by(() => {
+    const needle = this.search.trim().toLowerCase();
+    const filter = this.filter;
+    const now = this.now;
+    return this.ordered.filter((tile) => {
+      if (
+        needle &&
+        !tile.id.toLowerCase().includes(needle) &&
+        !tile.name.toLowerCase().includes(needle)
+      ) {
+        return false;
+      }
+      if (filter === 'danger') return tile.danger;
+      if (filter === 'online') return tile.presence(now) === 'online';
+      if (filter === 'offline') return tile.presence(now) !== 'online';
+      return true;
+    });
+  });
+
+  readonly dangerCount = $derived.by(() => this.ordered.filter((tile) => tile.danger).length);
+
+  /** Adds or refreshes devices from the registry (first paint and page loads). */
+  load(devices: readonly DeviceView[]): void {
+    for (const device of devices) {
+      const tile = this.tile(device.id);
+      tile.name = device.name;
+      tile.model = device.model;
+      const seen = parseTime(device.lastSeen);
+      if (seen !== null && (tile.lastSeen === null || seen > tile.lastSeen)) tile.lastSeen = seen;
+    }
+  }
+
+  /** Applies the newest stored reading of each device (first paint, before live events). */
+  loadLatest(readings: readonly LatestReading[]): void {
+    for (const reading of readings)
+      this.tile(reading.deviceId).applyReading(reading.ts, reading.metrics);
+  }
+
+  /** Applies one live event. Unknown event types are ignored: newer servers may send more. */
+  apply(event: LiveEvent): void {
+    switch (event.type) {
+      case 'telemetry':
+        this.tile(event.deviceId).applyReading(event.ts, event.metrics);
+        break;
+      case 'device_registered':
+        this.tile(event.deviceId);
+        break;
+      case 'device_state':
+        this.tile(event.deviceId).reportedOnline = event.online;
+        break;
+      case 'anomaly':
+        this.tile(event.deviceId).raise({
+          anomalyId: event.anomalyId,
+          type: event.anomalyType,
+          severity: event.severity,
+          ts: event.ts,
+        });
+        break;
+      case 'anomaly_acknowledged':
+        this.tiles.get(event.deviceId)?.acknowledge(event.anomalyId);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** The tile of a device, created on first mention (a device may appear live before it loads). */
+  tile(id: string): DeviceTile {
+    let tile = this.tiles.get(id);
+    if (tile === undefined) {
+      tile = new DeviceTile(id);
+      this.tiles.set(id, tile);
+    }
+    return tile;
+  }
+}

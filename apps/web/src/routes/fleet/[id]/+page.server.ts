@@ -1,0 +1,48 @@
+import { error } from '@sveltejs/kit';
+import { isTRPCClientError } from '@trpc/client';
+import { ifOffered } from '#lib/api/expected-client';
+import { serverApi } from '#lib/server/api';
+import type { PageServerLoad } from './$types';
+import { LIVE_WINDOW_MS } from './live-window';
+
+export const load: PageServerLoad = async (event) => {
+  const { client, expected } = serverApi(event);
+  const id = event.params.id;
+  try {
+    const [device, recent, state, anomalies, catalogue, commands] = await Promise.all([
+      client.devices.byId.query({ id }),
+      client.telemetry.query.query({
+        deviceId: id,
+        from: Date.now() - LIVE_WINDOW_MS,
+        limit: 2000,
+      }),
+      ifOffered(expected.query('devices.state', { id }), null),
+      ifOffered(expected.query('anomalies.list', { deviceId: id, limit: 50 }), {
+        anomalies: [],
+        nextBefore: null,
+      }),
+      ifOffered(expected.query('commands.catalogue', { deviceId: id }), []),
+      ifOffered(expected.query('commands.list', { deviceId: id, limit: 20 }), []),
+    ]);
+    const readings =
+      recent.kind === 'raw'
+        ? recent.readings.map((r) => ({ ts: Date.parse(r.ts), metrics: r.metrics }))
+        : [];
+    return {
+      device,
+      readings,
+      state: state.value,
+      anomalies: anomalies.value.anomalies,
+      catalogue: catalogue.value,
+      commands: commands.value,
+      missing: [state, anomalies, catalogue, commands]
+        .map((r) => r.missing)
+        .filter((m): m is string => m !== null),
+    };
+  } catch (cause) {
+    if (isTRPCClientError(cause) && cause.data?.code === 'NOT_FOUND') {
+      error(404, `No device '${id}' is registered`);
+    }
+    throw cause;
+  }
+};

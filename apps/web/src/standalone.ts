@@ -1,0 +1,58 @@
+/**
+ * The dashboard as its own process in front of a Vigil API elsewhere: API paths (/trpc with its
+ * SSE streams, REST) are passed through to the API, everything else is the dashboard. For
+ * development and for tests until the Vigil server mounts the dashboard itself.
+ *
+ *   VIGIL_API_URL=http://127.0.0.1:3000 PORT=5173 bun apps/web/src/standalone.ts
+ */
+import { isApiPath } from './lib/api/paths';
+import { createWebHandler } from './serve';
+
+export type DashboardServerOptions = {
+  /** Origin of the Vigil API, like http://127.0.0.1:3000. */
+  apiOrigin: string;
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  hostname?: string;
+  buildDir?: string;
+};
+
+/** Starts the standalone dashboard; returns its URL and a stop function. */
+export async function serveDashboard(
+  options: DashboardServerOptions,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const apiOrigin = new URL(options.apiOrigin).origin;
+  const toApi = (request: Request) => {
+    const url = new URL(request.url);
+    return fetch(new Request(`${apiOrigin}${url.pathname}${url.search}`, request));
+  };
+  const web = await createWebHandler({
+    api: toApi,
+    ...(options.buildDir ? { buildDir: options.buildDir } : {}),
+  });
+  const server = Bun.serve({
+    port: options.port,
+    hostname: options.hostname ?? '127.0.0.1',
+    // SSE streams stay open; tRPC pings every 10 s keep them under this.
+    idleTimeout: 60,
+    fetch(request, srv) {
+      if (isApiPath(new URL(request.url).pathname)) return toApi(request);
+      return web.fetch(request, srv.requestIP(request)?.address);
+    },
+  });
+  return {
+    url: `http://${server.hostname}:${server.port}`,
+    stop: () => server.stop(true),
+  };
+}
+
+if (import.meta.main) {
+  const apiOrigin = process.env.VIGIL_API_URL ?? 'http://127.0.0.1:3000';
+  const port = Number(process.env.PORT ?? 5173);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    console.error(`PORT must be a port number, got '${process.env.PORT}'`);
+    process.exit(1);
+  }
+  const { url } = await serveDashboard({ apiOrigin, port });
+  console.log(`Vigil dashboard on ${url}, API at ${apiOrigin}`);
+}

@@ -1,0 +1,148 @@
+/**
+ * Test support for the dashboard: a fresh build, the real Vigil server as a child process on a
+ * real Mosquitto and PostgreSQL, the standalone dashboard in front of it, and Debian's Chromium.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type RunningMosquitto, sharedPostgres, startMosquitto } from '@vigil/testkit';
+import { type Browser, chromium } from 'playwright-core';
+
+export const WEB_DIR = resolve(import.meta.dir, '..');
+export const SERVER_MAIN = resolve(WEB_DIR, '../server/src/main.ts');
+export const SCREENSHOTS = resolve(WEB_DIR, '../../artifacts/screenshots');
+
+/** Newest modification time of any file under `dir`. */
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/** Builds the dashboard unless the build is newer than every source file. */
+export function ensureBuild(): void {
+  const marker = join(WEB_DIR, 'build/adapter-node.js');
+  const sources = Math.max(
+    newest(join(WEB_DIR, 'src')),
+    statSync(join(WEB_DIR, 'vite.config.ts')).mtimeMs,
+  );
+  if (existsSync(marker) && statSync(marker).mtimeMs > sources) return;
+  const build = Bun.spawnSync(['bun', '--bun', 'vite', 'build'], {
+    cwd: WEB_DIR,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  if (build.exitCode !== 0) {
+    throw new Error(
+      `dashboard build failed:\n${build.stdout.toString()}${build.stderr.toString()}`,
+    );
+  }
+}
+
+/** The parent's environment without any Vigil variable, plus `vars`. */
+function childEnv(vars: Record<string, string>): Record<string, string> {
+  const clean: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (
+      value !== undefined &&
+      !/^(PORT|HOST|DATA_DIR|DATABASE_URL|MQTT_|INGEST_|LEGACY_|UNKNOWN_DEVICES|LOG_LEVEL)/.test(
+        key,
+      )
+    ) {
+      clean[key] = value;
+    }
+  }
+  return { ...clean, ...vars };
+}
+
+export type VigilProcess = {
+  /** Origin of the HTTP API. */
+  http: string;
+  stop(): Promise<void>;
+};
+
+/** Starts `bun apps/server/src/main.ts` and resolves once it logged 'vigil started'. */
+export async function startVigil(vars: Record<string, string>): Promise<VigilProcess> {
+  const child = Bun.spawn(['bun', SERVER_MAIN], {
+    env: childEnv({ LOG_LEVEL: 'info', UNKNOWN_DEVICES: 'register', ...vars }),
+    stdout: 'pipe',
+    stderr: 'inherit',
+  });
+  const started = await waitForStartLine(child.stdout, 30_000);
+  return {
+    http: String(started.http).replace('0.0.0.0', '127.0.0.1'),
+    async stop() {
+      child.kill('SIGTERM');
+      const exited = await Promise.race([child.exited, Bun.sleep(10_000).then(() => null)]);
+      if (exited === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+async function waitForStartLine(
+  stream: ReadableStream<Uint8Array>,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  const deadline = Date.now() + timeoutMs;
+  let buffer = '';
+  while (Date.now() < deadline) {
+    const chunk = await Promise.race([
+      reader.read(),
+      Bun.sleep(deadline - Date.now()).then(() => null),
+    ]);
+    if (chunk === null || chunk.done) break;
+    buffer += decoder.decode(chunk.value, { stream: true });
+    for (const line of buffer.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      if (entry.msg === 'vigil started') {
+        // Keep draining so the child never blocks on a full pipe.
+        void (async () => {
+          for (;;) if ((await reader.read()).done) return;
+        })();
+        return entry;
+      }
+    }
+    buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
+  }
+  throw new Error('the Vigil server did not log "vigil started" in time');
+}
+
+export type Services = { mqtt: RunningMosquitto; databaseUrl: string };
+
+/** A real broker and a fresh database for one test file. */
+export async function startServices(): Promise<Services> {
+  const [mqtt, postgres] = await Promise.all([startMosquitto(), sharedPostgres()]);
+  return { mqtt, databaseUrl: await postgres.createDatabase() };
+}
+
+/** Debian's Chromium, headless; never a downloaded browser. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Polls `probe` until it returns a value other than undefined. */
+export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await Bun.sleep(100);
+  }
+}

@@ -15,6 +15,17 @@ export type VigilEvent =
     }
   | { type: 'device_registered'; deviceId: string };
 
+// A Record, so adding a variant to VigilEvent without listing it here fails to compile.
+const EVENT_TYPE_FLAGS: Record<VigilEvent['type'], true> = {
+  telemetry: true,
+  device_registered: true,
+};
+/** Every event type, for filters at the edges. */
+export const EVENT_TYPES = Object.keys(EVENT_TYPE_FLAGS) as [
+  VigilEvent['type'],
+  ...VigilEvent['type'][],
+];
+
 export type BusEntry = { id: number; event: VigilEvent };
 
 export type EventBus = {

@@ -1,6 +1,6 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import type { VigilEvent } from '../../../events/bus';
+import { EVENT_TYPES, type VigilEvent } from '../../../events/bus';
 import { streamEvents } from '../../../events/stream';
 import { deviceId } from '../../../input-fields';
 import { publicProcedure, router } from '../trpc';
@@ -10,7 +10,7 @@ const liveInput = z
     /** Only events about this device. */
     deviceId: deviceId.optional(),
     /** Only events of these types. */
-    types: z.array(z.enum(['telemetry', 'device_registered'])).optional(),
+    types: z.array(z.enum(EVENT_TYPES)).optional(),
     /** Set by the client link on reconnect: resume after this event. */
     lastEventId: z.string().regex(/^\d+$/).nullish(),
   })

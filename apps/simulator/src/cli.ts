@@ -3,7 +3,8 @@
  * Exit codes: 0 done, 1 the fleet could not start, 2 bad arguments.
  */
 import { CLI_USAGE, parseCliArgs } from './cli-args';
-import { type FleetStats, startFleet, validateFleetOptions } from './fleet';
+import { startFleet, validateFleetOptions } from './fleet';
+import { formatStats } from './progress';
 import { stopOnSignals } from './shutdown';
 import { SimulatorInputError } from './types';
 
@@ -58,19 +59,6 @@ async function main(): Promise<number> {
   release();
   console.log(`simulator: stopped. ${formatStats(result, Date.now() - started)}`);
   return 0;
-}
-
-/** One progress line: counts and fault messages by type. */
-export function formatStats(stats: FleetStats, elapsedMs: number): string {
-  const faults = Object.entries(stats.faults)
-    .map(([type, count]) => `${type}=${count}`)
-    .join(' ');
-  const rate = elapsedMs > 0 ? Math.round((stats.acked * 1000) / elapsedMs) : 0;
-  return (
-    `${Math.round(elapsedMs / 1000)}s connected ${stats.connected}/${stats.devices} ` +
-    `sent ${stats.sent} acked ${stats.acked} (${rate}/s) failed ${stats.failed} ` +
-    `skipped ${stats.skipped}${faults === '' ? '' : ` faults ${faults}`}`
-  );
 }
 
 if (import.meta.main) process.exit(await main());

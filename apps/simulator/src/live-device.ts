@@ -112,21 +112,30 @@ export class LiveDevice {
     this.schedule(Date.now());
   }
 
-  /** Stops reporting, waits briefly for PUBACKs, publishes the retained offline state, disconnects. */
+  /**
+   * Stops reporting, waits briefly for PUBACKs, publishes the retained offline state and
+   * disconnects. Bounded: if the broker has gone away meanwhile, the socket is simply closed.
+   */
   async stop(): Promise<void> {
     this.halt();
     const client = this.client;
     if (client === undefined) return;
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     while (this.inFlight > 0 && client.connected && Date.now() < deadline) await Bun.sleep(20);
-    if (client.connected) {
-      await client
-        .publishAsync(this.stateTopic, JSON.stringify({ online: false }), { qos: 1, retain: true })
-        .catch((error: Error) => this.options.onError(error));
+    const goodbye = async () => {
+      if (!client.connected) return false;
+      await client.publishAsync(this.stateTopic, JSON.stringify({ online: false }), {
+        qos: 1,
+        retain: true,
+      });
       await client.endAsync();
-    } else {
-      await client.endAsync(true);
-    }
+      return true;
+    };
+    const clean = await Promise.race([
+      goodbye().catch(() => false),
+      Bun.sleep(DRAIN_TIMEOUT_MS).then(() => false),
+    ]);
+    if (!clean) await client.endAsync(true);
   }
 
   /** Drops the connection without DISCONNECT, like a power cut: the broker publishes the Will. */

@@ -17,8 +17,8 @@ export type SimulatedDeviceOptions = {
   intervalMs: number;
   startMs: number;
   plan: FaultPlan;
-  /** Other devices' ids, for spoofing. */
-  peers?: readonly string[];
+  /** The fleet's device ids (this one may be among them), whose identity a spoofer may claim. */
+  fleet?: readonly string[];
   format?: WireFormat;
   topicRoot?: string;
 };
@@ -128,7 +128,7 @@ export class SimulatedDevice {
               intervalMs: this.options.intervalMs,
               startMs: episode.startMs,
               endMs: episode.endMs,
-              peers: this.options.peers ?? [],
+              fleet: this.options.fleet ?? [],
               encode: (reading, extra) => this.encoder.encode(reading, extra),
             }),
           };

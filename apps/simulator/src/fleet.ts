@@ -59,6 +59,7 @@ export async function startFleet(options: FleetOptions): Promise<RunningFleet> {
   // against the previous run's (boot, seq) pairs.
   const runSeed = crypto.getRandomValues(new Uint32Array(1))[0] ?? startMs;
   const ids = fleetDeviceIds(options.sensors, options.drones, options.idPrefix ?? '');
+  const fleetIds = ids.map((entry) => entry.deviceId);
   const legacy = options.legacyFraction ?? 0;
   const devices = ids.map(({ deviceId, kind }, i) => {
     const seed = deriveSeed(runSeed, deviceId);
@@ -69,7 +70,7 @@ export async function startFleet(options: FleetOptions): Promise<RunningFleet> {
       intervalMs: options.intervalMs,
       startMs,
       plan: livePlan(options, seed, kind, startMs),
-      peers: ids.filter((other) => other.deviceId !== deviceId).map((other) => other.deviceId),
+      fleet: fleetIds,
       // Spread legacy devices evenly: device i is legacy when i*fraction crosses an integer.
       format: Math.floor((i + 1) * legacy) > Math.floor(i * legacy) ? 'legacy' : 'v1',
       topicRoot: options.topicRoot,

@@ -198,6 +198,19 @@ describe('generateFleetTrace', () => {
     }
     expect(fleet.some((m) => m.kind === 'sensor' && m.label === 'gps_jump')).toBe(false);
     expect(fleet.some((m) => m.kind === 'drone' && m.label === 'tamper')).toBe(false);
+    // A spoofer claiming an identity claims another device of the same fleet.
+    const ids = new Set(fleet.map((m) => m.deviceId));
+    const claims = fleet.flatMap((m) => {
+      const { extra } = parsePayload(m.payload);
+      const claimed = extra.device_id ?? extra.drone_id;
+      return m.label === 'spoof' && claimed !== undefined
+        ? [{ claimed, deviceId: m.deviceId }]
+        : [];
+    });
+    expect(claims.length).toBeGreaterThan(0);
+    for (const { claimed, deviceId } of claims) {
+      expect(ids.has(claimed as string) && claimed !== deviceId).toBe(true);
+    }
     const labelled = fleet.filter((m) => m.label !== null).length / fleet.length;
     expect(labelled).toBeGreaterThan(0.02);
     expect(labelled).toBeLessThan(0.4);

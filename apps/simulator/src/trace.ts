@@ -57,7 +57,7 @@ export function generateFleetTrace(opts: FleetTraceOptions): LabelledMessage[] {
         faults: opts.faultRate > 0 ? 'random' : 'none',
         faultRate: opts.faultRate,
       },
-      ids.filter((id) => id !== deviceId),
+      ids,
     );
     for (const message of trace) all.push(message);
   }
@@ -65,7 +65,7 @@ export function generateFleetTrace(opts: FleetTraceOptions): LabelledMessage[] {
   return all.sort((a, b) => a.receivedAt - b.receivedAt);
 }
 
-function traceDevice(opts: TraceOptions, peers: readonly string[]): LabelledMessage[] {
+function traceDevice(opts: TraceOptions, fleet: readonly string[]): LabelledMessage[] {
   validate(opts);
   // Devices sharing a seed still differ: every stream is keyed by the device id too.
   const seed = deriveSeed(opts.seed, opts.deviceId);
@@ -76,7 +76,7 @@ function traceDevice(opts: TraceOptions, peers: readonly string[]): LabelledMess
     intervalMs: opts.intervalMs,
     startMs: opts.startMs,
     plan: faultPlan(opts, seed),
-    peers,
+    fleet,
   });
   const network = Random.derive(seed, 'network');
   const endMs = opts.startMs + opts.durationMs;

@@ -38,8 +38,7 @@ export function createReplay(ctx: FaultContext): FaultInjector {
  */
 export function createSpoof(ctx: FaultContext): FaultInjector {
   if (ctx.rng.chance(0.5)) {
-    const claimed =
-      ctx.peers.length > 0 ? ctx.rng.pick(ctx.peers) : `${ctx.kind}-${ctx.rng.int(1000, 9999)}`;
+    const claimed = otherDevice(ctx);
     const field = ctx.kind === 'drone' ? ctx.rng.pick(['device_id', 'drone_id']) : 'device_id';
     return { labelsOwnMessages: true, extraFields: { [field]: claimed } };
   }
@@ -56,4 +55,17 @@ export function createSpoof(ctx: FaultContext): FaultInjector {
       return [{ payload, sentAt }];
     },
   };
+}
+
+/** Another device's id: one of the fleet's, or an invented one when the device is alone. */
+function otherDevice(ctx: FaultContext): string {
+  const others = ctx.fleet.length - (ctx.fleet.includes(ctx.deviceId) ? 1 : 0);
+  if (others <= 0) return `${ctx.kind}-${ctx.rng.int(1000, 9999)}`;
+  // Pick among the others without copying the list (fleets can be large).
+  const start = ctx.rng.int(0, ctx.fleet.length - 1);
+  for (let i = 0; i < ctx.fleet.length; i++) {
+    const candidate = ctx.fleet[(start + i) % ctx.fleet.length] as string;
+    if (candidate !== ctx.deviceId) return candidate;
+  }
+  return `${ctx.kind}-${ctx.rng.int(1000, 9999)}`;
 }

@@ -34,8 +34,8 @@ export type FaultContext = {
   /** Absolute episode bounds in epoch ms, [startMs, endMs). */
   startMs: number;
   endMs: number;
-  /** Other devices of the fleet, whose identity a spoofer may claim. */
-  peers: readonly string[];
+  /** The fleet's device ids (this one may be among them), whose identity a spoofer may claim. */
+  fleet: readonly string[];
   /** Encodes a reading in the device's wire format (for injected messages). */
   encode(reading: Reading, extraFields?: Record<string, unknown>): string;
 };

@@ -18,19 +18,25 @@ export class Fleet {
   /** Clock for "last seen" and presence; ticked by the page so all tiles age together. */
   now = $state(Date.now());
 
-  /** Tiles in display order: Danger first, then by id. */
-  readonly ordered = $derived.by(() =>
-    [...this.tiles.values()].sort(
-      (a, b) => Number(b.danger) - Number(a.danger) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    ),
-  );
+  /*
+   * Plain methods rather than class-level $derived: during a server render a derived is computed
+   * once on first read, and the layout reads the fleet before the page has loaded it. Components
+   * wrap these in their own $derived, which caches them in the browser.
+   */
 
-  /** Tiles matching the search text and the filter. */
-  readonly visible = $derived.by(() => {
+  /** Tiles in display order: Danger first, then by id. */
+  ordered(): DeviceTile[] {
+    return [...this.tiles.values()].sort(
+      (a, b) => Number(b.danger) - Number(a.danger) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+  }
+
+  /** Tiles matching the search text and the filter, in display order. */
+  visible(): DeviceTile[] {
     const needle = this.search.trim().toLowerCase();
     const filter = this.filter;
     const now = this.now;
-    return this.ordered.filter((tile) => {
+    return this.ordered().filter((tile) => {
       if (
         needle &&
         !tile.id.toLowerCase().includes(needle) &&
@@ -43,9 +49,14 @@ export class Fleet {
       if (filter === 'offline') return tile.presence(now) !== 'online';
       return true;
     });
-  });
+  }
 
-  readonly dangerCount = $derived.by(() => this.ordered.filter((tile) => tile.danger).length);
+  /** How many devices are in Danger. */
+  dangerCount(): number {
+    let count = 0;
+    for (const tile of this.tiles.values()) if (tile.danger) count += 1;
+    return count;
+  }
 
   /** Adds or refreshes devices from the registry (first paint and page loads). */
   load(devices: readonly DeviceView[]): void {

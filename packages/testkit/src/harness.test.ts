@@ -97,6 +97,52 @@ describe('mosquitto harness', () => {
     expect(text.trim().endsWith('max_keepalive 30')).toBe(true);
     expect(mosquittoConfig(1, '/d', { anonymous: false })).toContain('allow_anonymous false');
   });
+
+  test('dynsec: the admin account connects, anonymous clients are refused', async () => {
+    const broker = await startMosquitto({ dynsec: { username: 'boss', password: 'boss-pass' } });
+    brokers.push(broker);
+    const sub = (args: string[]) =>
+      Bun.spawnSync(
+        [
+          'mosquitto_sub',
+          '-p',
+          String(broker.port),
+          '-t',
+          '$SYS/broker/version',
+          '-C',
+          '1',
+          '-W',
+          '5',
+          ...args,
+        ],
+        { stdout: 'pipe', stderr: 'pipe' },
+      );
+    const admin = sub(['-u', 'boss', '-P', 'boss-pass']);
+    expect(admin.stdout.toString()).toContain('mosquitto version');
+    const anonymous = sub([]);
+    expect(anonymous.exitCode).not.toBe(0);
+    expect(anonymous.stderr.toString()).toContain('not authorised');
+  });
+
+  test('the TLS listener is configured for TLS 1.2 and up with optional client certificates', () => {
+    const text = mosquittoConfig(
+      1,
+      '/d',
+      {
+        tls: {
+          certfile: '/c/s.crt',
+          keyfile: '/c/s.key',
+          cafile: '/c/ca.crt',
+          requireCertificate: true,
+        },
+      },
+      { tlsPort: 2 },
+    );
+    expect(text).toContain('listener 2 127.0.0.1');
+    expect(text).toContain('tls_version tlsv1.2');
+    expect(text).toContain('require_certificate true');
+    expect(text).toContain('cafile /c/ca.crt');
+  });
 });
 
 test('a missing binary names the Debian package to install', () => {

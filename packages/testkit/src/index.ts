@@ -1,5 +1,7 @@
 export { MissingBinaryError, postgresBinDir, requireBinary } from './binaries';
 export {
+  dynsecPluginPath,
+  type MosquittoLayout,
   type MosquittoOptions,
   mosquittoConfig,
   type RunningMosquitto,

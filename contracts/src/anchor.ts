@@ -65,3 +65,23 @@ export async function anchorRoot(
     gasUsed: receipt.gasUsed,
   };
 }
+
+/**
+ * Looks up the batch that holds `root`: the question to ask after a crash between sending an
+ * anchor transaction and recording its outcome, before sending it again.
+ *
+ * @returns The batch id, or undefined when the root has never been anchored.
+ */
+export async function findBatchId(
+  publicClient: PublicClient,
+  registry: Address,
+  root: Hex,
+): Promise<bigint | undefined> {
+  const batchId = await publicClient.readContract({
+    address: registry,
+    abi: evidenceRegistryAbi,
+    functionName: 'batchIdOf',
+    args: [root],
+  });
+  return batchId === 0n ? undefined : batchId;
+}

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { network } from 'hardhat';
 import { BaseError, ContractFunctionRevertedError, type Hex, stringToBytes } from 'viem';
 import { evidenceRegistryAbi } from '../src/abi';
-import { anchorRoot } from '../src/anchor';
+import { anchorRoot, findBatchId } from '../src/anchor';
 import { deployEvidenceRegistry } from '../src/deploy';
 import { measureAnchorGas } from '../src/gas';
 import { buildEvidenceTree, type EvidenceTree, hashLeaf, verifyEvidenceProof } from '../src/merkle';
@@ -116,13 +116,9 @@ describe('EvidenceRegistry on the Hardhat network', () => {
       metaHash: tree.root,
     });
     expect(revertName(await again.catch((e: unknown) => e))).toBe('EvidenceRegistryRootExists');
-    const batchId = await publicClient.readContract({
-      address: registry,
-      abi: evidenceRegistryAbi,
-      functionName: 'batchIdOf',
-      args: [tree.root],
-    });
-    expect(batchId).toBe(batchIds.get(100) as bigint);
+    expect(await findBatchId(publicClient, registry, tree.root)).toBe(batchIds.get(100) as bigint);
+    const neverSent = evidenceTree('never sent', 3).root;
+    expect(await findBatchId(publicClient, registry, neverSent)).toBeUndefined();
   });
 
   test('an account without the anchor role cannot anchor', async () => {

@@ -15,8 +15,9 @@ import type { Socket } from 'bun';
 export type LoadResult = {
   sent: number;
   acked: number;
-  /** Seconds from the first to the last publish. */
-  publishSeconds: number;
+  /** Epoch ms of the first and the last publish. */
+  startedAt: number;
+  endedAt: number;
   /** Per device: its boot id and the sequence numbers the broker acknowledged. */
   devices: Array<{ id: string; boot: number; acked: number[] }>;
 };
@@ -176,7 +177,8 @@ for (let i = 0; i < deviceCount; i += 50) {
 let sent = 0;
 let cursor = 0;
 const started = performance.now();
-let lastPublish = started;
+const startedAt = Date.now();
+let endedAt = startedAt;
 await new Promise<void>((resolve) => {
   const timer = setInterval(() => {
     const elapsed = performance.now() - started;
@@ -207,7 +209,7 @@ await new Promise<void>((resolve) => {
       device.pending.push(list.length === 1 ? (list[0] as Buffer) : Buffer.concat(list));
       flushPending(device);
     }
-    if (chunks.size > 0) lastPublish = performance.now();
+    if (chunks.size > 0) endedAt = Date.now();
     if (elapsed >= durationMs) {
       clearInterval(timer);
       resolve();
@@ -223,7 +225,8 @@ for (const device of devices) device.socket.end();
 const result: LoadResult = {
   sent,
   acked: devices.reduce((n, d) => n + d.acked.length, 0),
-  publishSeconds: (lastPublish - started) / 1000,
+  startedAt,
+  endedAt,
   devices: devices.map((d) => ({ id: d.id, boot: d.boot, acked: d.acked })),
 };
 await Bun.write(values.out, JSON.stringify(result));

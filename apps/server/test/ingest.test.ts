@@ -1,0 +1,267 @@
+/**
+ * Ingest against a real Mosquitto (with the shipped config) and a real PostgreSQL 15, fed by the
+ * real mosquitto_pub client: valid readings, every kind of invalid message, legacy shapes,
+ * deduplication, last_seen and device auto-registration.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { type RunningMosquitto, sharedPostgres, startMosquitto } from '@vigil/testkit';
+import { sql } from 'drizzle-orm';
+import { type Database, openDatabase } from '../src/telemetry/database';
+import {
+  count,
+  metricValue,
+  mosquittoPub,
+  mosquittoPubLines,
+  type RunningIngest,
+  registerDevices,
+  runIngest,
+  telemetry,
+  until,
+} from './ingest-support';
+
+let broker: RunningMosquitto;
+let database: Database;
+let running: RunningIngest;
+
+beforeAll(async () => {
+  const [mosquitto, cluster] = await Promise.all([startMosquitto(), sharedPostgres()]);
+  broker = mosquitto;
+  database = await openDatabase({ url: await cluster.createDatabase(), dataDir: '' });
+  await registerDevices(database, ['dev-a', 'dev-b', 'node-7', 'drone-3', 'flat-1']);
+  running = await runIngest(database, broker.url, { LEGACY_FLAT: 'true' });
+});
+
+afterAll(async () => {
+  await running?.ingest.stop();
+  await database?.close();
+  await broker?.stop();
+});
+
+const readingsOf = (id: string) =>
+  count(database, sql`SELECT count(*)::int AS n FROM readings WHERE device_id = ${id}`);
+const deadLetters = (reason: string) =>
+  database.execute<{
+    topic: string;
+    device_id: string | null;
+    detail: string;
+    head: string;
+    payload_bytes: number;
+  }>(
+    sql`SELECT topic, device_id, detail, encode(payload_head, 'escape') AS head, payload_bytes
+        FROM dead_letters WHERE reason = ${reason} ORDER BY id`,
+  );
+
+describe('ingest on Mosquitto and PostgreSQL', () => {
+  test('stores valid readings with the SHA-256 of the exact bytes and updates last_seen', async () => {
+    const before = Date.now();
+    const lines = Array.from({ length: 50 }, (_, i) => telemetry(i + 1));
+    mosquittoPubLines(broker.port, 'devices/dev-a/telemetry', lines);
+    await until(async () => (await readingsOf('dev-a')) === 50, 5_000, '50 readings');
+    const [first] = await database.execute<{ sha: string; temperature: number; boot: string }>(
+      sql`SELECT encode(payload_sha256, 'hex') AS sha, (metrics->>'temperature')::float8 AS temperature,
+            boot::text FROM readings WHERE device_id = 'dev-a' AND seq = 1`,
+    );
+    expect(first?.sha).toBe(
+      new Bun.CryptoHasher('sha256').update(lines[0] as string).digest('hex'),
+    );
+    expect(first?.temperature).toBe(21);
+    expect(first?.boot).toBe('42');
+    const [device] = await database.execute<{ last_seen: Date | string }>(
+      sql`SELECT last_seen FROM devices WHERE id = 'dev-a'`,
+    );
+    expect(new Date(device?.last_seen as string).getTime()).toBeGreaterThanOrEqual(before - 1);
+    expect(
+      running.events.filter((e) => e.type === 'telemetry' && e.deviceId === 'dev-a'),
+    ).toHaveLength(50);
+    expect(
+      await metricValue(running.metrics, 'vigil_messages_stored_total'),
+    ).toBeGreaterThanOrEqual(50);
+  }, 20_000);
+
+  test('dead-letters every kind of invalid message with its reason and keeps going', async () => {
+    const port = broker.port;
+    mosquittoPub(port, 'devices/dev-b/telemetry', '{"ts": 1, "boot": ');
+    mosquittoPub(
+      port,
+      'devices/dev-b/telemetry',
+      JSON.stringify({ ts: Date.now(), boot: 1, seq: -5, metrics: {} }),
+    );
+    mosquittoPub(port, 'devices/dev-b/telemetry', telemetry(1, { padding: 'x'.repeat(5_000) }));
+    mosquittoPub(port, 'devices/ghost/telemetry', telemetry(1));
+    mosquittoPub(port, 'devices/dev-b/telemetry', telemetry(2, { device_id: 'dev-a' }));
+    mosquittoPub(
+      port,
+      'devices/dev-b/telemetry',
+      JSON.stringify({ ts: Date.now() + 3_600_000, boot: 1, seq: 3, metrics: { t: 1 } }),
+    );
+    mosquittoPub(port, 'devices/dev-b/telemetry', new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]));
+    mosquittoPub(port, 'devices/dev-b/telemetry', telemetry(9));
+    await until(
+      async () => (await readingsOf('dev-b')) === 1,
+      5_000,
+      'the valid reading after the bad ones',
+    );
+
+    const bad = await deadLetters('bad_json');
+    expect(bad.map((d) => d.head)).toContain('{"ts": 1, "boot": ');
+    expect(bad[0]?.device_id).toBe('dev-b');
+    expect(await deadLetters('schema')).toHaveLength(1);
+    const [oversize] = await deadLetters('oversize');
+    expect(oversize?.payload_bytes).toBeGreaterThan(5_000);
+    expect(oversize?.head).toHaveLength(256);
+    const [unknown] = await deadLetters('unknown_device');
+    expect(unknown?.device_id).toBe('ghost');
+    expect(unknown?.topic).toBe('devices/ghost/telemetry');
+    expect(await deadLetters('device_mismatch')).toHaveLength(1);
+    expect(await deadLetters('clock_skew')).toHaveLength(1);
+    expect(await deadLetters('bad_utf8')).toHaveLength(1);
+    expect(await readingsOf('ghost')).toBe(0);
+    for (const reason of [
+      'bad_json',
+      'schema',
+      'oversize',
+      'unknown_device',
+      'device_mismatch',
+      'clock_skew',
+    ]) {
+      expect(
+        await metricValue(running.metrics, `vigil_messages_rejected_total{reason="${reason}"}`),
+      ).toBe(1);
+    }
+  }, 20_000);
+
+  test('maps each legacy shape onto v1 readings', async () => {
+    const nowS = Math.floor(Date.now() / 1000);
+    mosquittoPub(
+      broker.port,
+      'iot/node/node-7/telemetry',
+      JSON.stringify({
+        node_id: 'node-7',
+        timestamp: nowS,
+        sensors: { temperature: 22.5, humidity: 41 },
+        wifi_rssi: -60,
+        uptime: 1200,
+      }),
+    );
+    mosquittoPub(
+      broker.port,
+      'iot/drone/drone-3/telemetry',
+      JSON.stringify({
+        drone_id: 'drone-3',
+        timestamp: nowS,
+        latitude: 48.1,
+        longitude: 11.5,
+        altitude: 120,
+        velocity: 8.5,
+        acceleration_x: 0.1,
+        acceleration_y: 0.2,
+        acceleration_z: 9.8,
+      }),
+    );
+    mosquittoPub(
+      broker.port,
+      'iot/sensors',
+      JSON.stringify({
+        device_id: 'flat-1',
+        timestamp: new Date().toISOString(),
+        sensors: { temp: 19.5, motion: true },
+      }),
+    );
+    mosquittoPub(
+      broker.port,
+      'iot/node/node-7/telemetry',
+      JSON.stringify({
+        node_id: 'node-8',
+        timestamp: nowS,
+        sensors: { temperature: 1, humidity: 1 },
+        wifi_rssi: -1,
+        uptime: 1,
+      }),
+    );
+    await until(
+      async () =>
+        (await readingsOf('node-7')) === 1 &&
+        (await readingsOf('drone-3')) === 1 &&
+        (await readingsOf('flat-1')) === 1,
+      5_000,
+      'one reading per legacy shape',
+    );
+    const rows = await database.execute<{
+      device_id: string;
+      metrics: Record<string, unknown>;
+      boot: string;
+    }>(
+      sql`SELECT device_id, metrics, boot::text FROM readings WHERE device_id IN ('node-7', 'drone-3', 'flat-1')`,
+    );
+    const byId = Object.fromEntries(rows.map((r) => [r.device_id, r]));
+    expect(byId['node-7']?.metrics).toMatchObject({
+      temperature: 22.5,
+      humidity: 41,
+      rssi: -60,
+      uptime: 1200,
+    });
+    expect(byId['drone-3']?.metrics).toMatchObject({
+      latitude: 48.1,
+      altitude: 120,
+      speed: 8.5,
+      accel_z: 9.8,
+    });
+    expect(byId['flat-1']?.metrics).toMatchObject({ temperature: 19.5, motion: true });
+    expect(rows.every((r) => r.boot === '0')).toBe(true);
+    const mismatch = await deadLetters('device_mismatch');
+    expect(mismatch.some((d) => d.topic === 'iot/node/node-7/telemetry')).toBe(true);
+  }, 20_000);
+
+  test('a message delivered twice is stored once and counted as a duplicate', async () => {
+    const payload = telemetry(500);
+    mosquittoPub(broker.port, 'devices/dev-a/telemetry', payload);
+    mosquittoPub(broker.port, 'devices/dev-a/telemetry', payload);
+    await until(
+      async () => (await metricValue(running.metrics, 'vigil_messages_duplicate_total')) >= 1,
+      5_000,
+      'the duplicate to be counted',
+    );
+    expect(
+      await count(
+        database,
+        sql`SELECT count(*)::int AS n FROM readings WHERE device_id = 'dev-a' AND seq = 500`,
+      ),
+    ).toBe(1);
+  }, 20_000);
+});
+
+describe('UNKNOWN_DEVICES=register', () => {
+  test('registers a device on its first valid message only', async () => {
+    const other = await runIngest(database, broker.url, {
+      UNKNOWN_DEVICES: 'register',
+      MQTT_TOPIC_ROOT: 'fleet',
+      LEGACY_NODE: 'false',
+      LEGACY_DRONE: 'false',
+    });
+    try {
+      mosquittoPub(broker.port, 'fleet/newbie/telemetry', '{not json');
+      mosquittoPub(broker.port, 'fleet/newbie/telemetry', telemetry(1));
+      mosquittoPub(broker.port, 'fleet/newbie/telemetry', telemetry(2));
+      await until(
+        async () => (await readingsOf('newbie')) === 2,
+        5_000,
+        'auto-registered readings',
+      );
+      const [device] = await database.execute<{ source: string; last_seen: unknown }>(
+        sql`SELECT source, last_seen FROM devices WHERE id = 'newbie'`,
+      );
+      expect(device?.source).toBe('auto');
+      expect(device?.last_seen).not.toBeNull();
+      expect(other.events.filter((e) => e.type === 'device_registered')).toEqual([
+        { type: 'device_registered', deviceId: 'newbie' },
+      ]);
+      // The invalid first message is dead-lettered, not the cause of the registration.
+      const [bad] = await database.execute<{ device_id: string }>(
+        sql`SELECT device_id FROM dead_letters WHERE topic = 'fleet/newbie/telemetry'`,
+      );
+      expect(bad?.device_id).toBe('newbie');
+    } finally {
+      await other.ingest.stop();
+    }
+  }, 20_000);
+});

@@ -1,0 +1,265 @@
+/**
+ * `bun run bench:ingest`: the ingest path end to end on this machine. Real Mosquitto (shipped
+ * config) and real PostgreSQL (fsync and synchronous_commit on, as production) from the test kit;
+ * the server as it ships (`bun apps/server/src/main.ts`, default settings); a load generator in its
+ * own process with N devices publishing QoS 1. In the same run, two baselines on the same broker
+ * and database cluster: (a) the naive tutorial pipeline, (b) a subscriber that does nothing.
+ *
+ * Latency is publish-to-commit: the payload's ts (set by the generator at publish, same clock)
+ * to the moment the server's flush transaction returned from COMMIT, as the server's own
+ * vigil_publish_to_commit_seconds histogram records it (scraped before and after each phase and
+ * differenced; percentiles interpolated within buckets). A column default such as now() would be
+ * the transaction's start, and clock_timestamp() the row's insertion, both before the commit.
+ *
+ * Flags: --rate (16700) --max-rate (25000; 0 skips) --duration s (20) --devices (100)
+ *        --replicas (1) --naive-duration s (10) --raw-rate (50000) --raw-duration s (5)
+ * The last line printed is one JSON object with every figure.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startMosquitto, startPostgres } from '@vigil/testkit';
+import postgres from 'postgres';
+import type { LoadResult } from './load-generator';
+import { compareDelivery, peakRssMb, sampleQuantile } from './measure';
+import { runVigil, type VigilPhase } from './vigil-phase';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '16700' },
+    'max-rate': { type: 'string', default: '25000' },
+    duration: { type: 'string', default: '20' },
+    devices: { type: 'string', default: '100' },
+    replicas: { type: 'string', default: '1' },
+    'naive-duration': { type: 'string', default: '10' },
+    'raw-rate': { type: 'string', default: '50000' },
+    'raw-duration': { type: 'string', default: '5' },
+  },
+});
+const num = (name: keyof typeof values) => {
+  const value = Number(values[name]);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number`);
+  return value;
+};
+const rate = num('rate');
+const maxRate = num('max-rate');
+const duration = num('duration');
+const devices = num('devices');
+const replicas = Math.max(1, Math.floor(num('replicas')));
+
+const here = import.meta.dir;
+const work = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+const log = (line: string) => console.log(line);
+
+/** Runs the load generator process to completion and returns what the broker acknowledged. */
+export async function runLoad(
+  url: string,
+  root: string,
+  offered: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const out = join(work, `load-${root}.json`);
+  const gen = Bun.spawn(
+    [
+      'bun',
+      join(here, 'load-generator.ts'),
+      '--url',
+      url,
+      '--root',
+      root,
+      '--devices',
+      String(devices),
+      '--rate',
+      String(offered),
+      '--duration',
+      String(seconds),
+      '--out',
+      out,
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  if ((await gen.exited) !== 0) throw new Error('load generator failed');
+  return (await Bun.file(out).json()) as LoadResult;
+}
+
+/** Resolves when `probe` is true; false when `timeoutMs` passed first. */
+export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe()) return true;
+    await Bun.sleep(50);
+  }
+  return false;
+}
+
+async function waitForLine(stream: ReadableStream<Uint8Array>, word: string): Promise<void> {
+  const decoder = new TextDecoder();
+  let seen = '';
+  for await (const chunk of stream) {
+    seen += decoder.decode(chunk);
+    if (seen.includes(word)) return;
+  }
+  throw new Error(`process ended before printing ${word}: ${seen}`);
+}
+
+type Baseline = {
+  msgPerSec: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  lost: number;
+  duplicated: number;
+  peakRssMb: number;
+};
+
+async function runNaive(
+  mqttUrl: string,
+  databaseUrl: string,
+  offered: number,
+  seconds: number,
+): Promise<Baseline> {
+  const out = join(work, 'naive.json');
+  const proc = Bun.spawn(
+    [
+      'bun',
+      join(here, 'naive-pipeline.ts'),
+      '--mqtt',
+      mqttUrl,
+      '--database',
+      databaseUrl,
+      '--out',
+      out,
+      '--root',
+      'naive',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await waitForLine(proc.stdout, 'READY');
+  const load = await runLoad(mqttUrl, 'naive', offered, seconds);
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const countRows = async () =>
+    Number((await sql`SELECT count(*)::int AS n FROM naive_readings`)[0]?.n);
+  await waitFor(async () => (await countRows()) >= load.acked, 90_000);
+  const drainedAt = Date.now();
+  const rss = peakRssMb(proc.pid);
+  proc.kill('SIGTERM');
+  await proc.exited;
+  const { latencies } = (await Bun.file(out).json()) as { latencies: number[] };
+  latencies.sort((a, b) => a - b);
+  const rows = await sql`SELECT device_id, boot, seq FROM naive_readings`;
+  await sql.end();
+  const delivery = compareDelivery(load.devices, rows as never);
+  return {
+    msgPerSec: delivery.stored / ((drainedAt - load.startedAt) / 1000),
+    p50Ms: sampleQuantile(latencies, 0.5),
+    p95Ms: sampleQuantile(latencies, 0.95),
+    p99Ms: sampleQuantile(latencies, 0.99),
+    lost: delivery.lost,
+    duplicated: delivery.duplicated,
+    peakRssMb: rss,
+  };
+}
+
+async function runRaw(mqttUrl: string, offered: number, seconds: number): Promise<number> {
+  const out = join(work, 'raw.json');
+  const proc = Bun.spawn(
+    ['bun', join(here, 'raw-subscriber.ts'), '--mqtt', mqttUrl, '--out', out, '--root', 'raw'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await waitForLine(proc.stdout, 'READY');
+  const load = await runLoad(mqttUrl, 'raw', offered, seconds);
+  await proc.exited;
+  const raw = (await Bun.file(out).json()) as { received: number; last: number };
+  return raw.received / ((raw.last - load.startedAt) / 1000);
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const describe = (name: string, offered: number, r: Baseline | VigilPhase) =>
+  `${name.padEnd(22)} offered ${fmt(offered).padStart(6)} msg/s -> ${fmt(r.msgPerSec).padStart(6)} msg/s  ` +
+  `p50 ${fmt(r.p50Ms, 1)} ms  p95 ${fmt(r.p95Ms, 1)} ms  p99 ${fmt(r.p99Ms, 1)} ms  ` +
+  `lost ${r.lost}  duplicated ${r.duplicated}  peak RSS ${fmt(r.peakRssMb, 1)} MiB`;
+
+const pg = await startPostgres({ durable: true });
+const broker = await startMosquitto();
+try {
+  const context = {
+    root: resolve(here, '..'),
+    work,
+    mqttUrl: broker.url,
+    replicas,
+    devices,
+    runLoad,
+    waitFor,
+  };
+  log(
+    `ingest benchmark: ${devices} devices, ${replicas} server replica(s), ${duration} s per phase`,
+  );
+  const vigil = await runVigil(context, await pg.createDatabase(), 'p1', rate, duration);
+  log(describe(`vigil x${replicas}`, rate, vigil));
+  log(
+    `${''.padEnd(22)} mean batch ${fmt(vigil.meanBatch)}, mean flush ${fmt(vigil.meanFlushMs, 1)} ms, server CPU ${fmt(vigil.cpuSeconds, 1)} s`,
+  );
+  const max =
+    maxRate > 0
+      ? await runVigil(context, await pg.createDatabase(), 'p2', maxRate, duration)
+      : undefined;
+  if (max !== undefined) {
+    log(describe(`vigil x${replicas} (max)`, maxRate, max));
+    log(
+      `${''.padEnd(22)} mean batch ${fmt(max.meanBatch)}, mean flush ${fmt(max.meanFlushMs, 1)} ms, server CPU ${fmt(max.cpuSeconds, 1)} s`,
+    );
+  }
+  const naive = await runNaive(broker.url, await pg.createDatabase(), rate, num('naive-duration'));
+  log(describe('naive (tutorial)', rate, naive));
+  const rawRate = await runRaw(broker.url, num('raw-rate'), num('raw-duration'));
+  log(
+    `${'raw broker'.padEnd(22)} offered ${fmt(num('raw-rate')).padStart(6)} msg/s -> ${fmt(rawRate).padStart(6)} msg/s`,
+  );
+  const best = max !== undefined && max.p99Ms <= 100 && max.lost === 0 ? max : vigil;
+  log(
+    `ratios: vigil/naive ${fmt(vigil.msgPerSec / naive.msgPerSec, 2)}x at ${rate} msg/s offered` +
+      `; best sustained vigil/raw broker ${fmt(best.msgPerSec / rawRate, 2)}`,
+  );
+  const round = (n: number, d = 1) => (Number.isFinite(n) ? Number(n.toFixed(d)) : null);
+  console.log(
+    JSON.stringify({
+      offeredMsgPerSec: rate,
+      msgPerSec: round(vigil.msgPerSec, 0),
+      p50Ms: round(vigil.p50Ms),
+      p95Ms: round(vigil.p95Ms),
+      p99Ms: round(vigil.p99Ms),
+      lost: vigil.lost,
+      duplicated: vigil.duplicated,
+      peakRssMb: round(vigil.peakRssMb),
+      serverCpuSeconds: round(vigil.cpuSeconds),
+      max:
+        max === undefined
+          ? null
+          : {
+              offeredMsgPerSec: maxRate,
+              msgPerSec: round(max.msgPerSec, 0),
+              p50Ms: round(max.p50Ms),
+              p95Ms: round(max.p95Ms),
+              p99Ms: round(max.p99Ms),
+              lost: max.lost,
+              duplicated: max.duplicated,
+              peakRssMb: round(max.peakRssMb),
+            },
+      naiveMsgPerSec: round(naive.msgPerSec, 0),
+      naiveP99Ms: round(naive.p99Ms),
+      naiveLost: naive.lost,
+      naiveDuplicated: naive.duplicated,
+      rawBrokerMsgPerSec: round(rawRate, 0),
+      vigilToNaive: round(vigil.msgPerSec / naive.msgPerSec, 2),
+      bestToRawBroker: round(best.msgPerSec / rawRate, 2),
+      devices,
+      replicas,
+      durationSeconds: duration,
+    }),
+  );
+} finally {
+  await broker.stop();
+  await pg.stop();
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,167 @@
+/**
+ * One benchmark phase of the real server: start N replicas of `bun apps/server/src/main.ts` (one
+ * shared-subscription group, one database), register the devices, offer load, wait until every
+ * acknowledged message is stored, and read throughput, latency, loss and memory.
+ */
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '@vigil/testkit';
+import type { Subprocess } from 'bun';
+import postgres from 'postgres';
+import type { LoadResult } from './load-generator';
+import {
+  type Buckets,
+  compareDelivery,
+  cpuSeconds,
+  histogramQuantileMs,
+  parseHistogram,
+  parseSample,
+  peakRssMb,
+  subtractBuckets,
+} from './measure';
+
+export type PhaseContext = {
+  /** Repository root. */
+  root: string;
+  work: string;
+  mqttUrl: string;
+  replicas: number;
+  devices: number;
+  runLoad(url: string, topicRoot: string, offered: number, seconds: number): Promise<LoadResult>;
+  waitFor(probe: () => Promise<boolean>, timeoutMs: number): Promise<boolean>;
+};
+
+export type VigilPhase = {
+  msgPerSec: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  lost: number;
+  duplicated: number;
+  /** Largest peak RSS over the replicas. */
+  peakRssMb: number;
+  /** CPU seconds over all replicas during the phase. */
+  cpuSeconds: number;
+  /** Mean messages per flush and mean flush transaction time. */
+  meanBatch: number;
+  meanFlushMs: number;
+};
+
+const HISTOGRAM = 'vigil_publish_to_commit_seconds';
+
+type Replica = { proc: Subprocess; port: number };
+
+async function startReplica(
+  ctx: PhaseContext,
+  databaseUrl: string,
+  tag: string,
+  index: number,
+): Promise<Replica> {
+  const port = await freePort();
+  const logFile = join(ctx.work, `server-${tag}-${index}.log`);
+  const proc = Bun.spawn(['bun', join(ctx.root, 'apps/server/src/main.ts')], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      MQTT_URL: ctx.mqttUrl,
+      MQTT_CLIENT_ID: `bench-${tag}-${index}`,
+      MQTT_TOPIC_ROOT: tag,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const sink = createWriteStream(logFile);
+  void (async () => {
+    for await (const chunk of proc.stdout) sink.write(chunk);
+    sink.end();
+  })();
+  const healthy = await ctx.waitFor(async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/health`)).ok;
+    } catch {
+      return false;
+    }
+  }, 60_000);
+  if (!healthy) throw new Error(`server ${tag}-${index} never became healthy; see ${logFile}`);
+  return { proc, port };
+}
+
+type Scrape = { latency: Buckets; flushes: number; flushSeconds: number; batched: number };
+
+async function scrape(replicas: Replica[]): Promise<Scrape[]> {
+  return Promise.all(
+    replicas.map(async (r) => {
+      const text = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
+      return {
+        latency: parseHistogram(text, HISTOGRAM),
+        flushes: parseSample(text, 'vigil_ingest_flush_seconds_count'),
+        flushSeconds: parseSample(text, 'vigil_ingest_flush_seconds_sum'),
+        batched: parseSample(text, 'vigil_ingest_batch_size_sum'),
+      };
+    }),
+  );
+}
+
+/** Runs one phase at `offered` msg/s for `seconds` on a fresh database; `tag` is its topic root. */
+export async function runVigil(
+  ctx: PhaseContext,
+  databaseUrl: string,
+  tag: string,
+  offered: number,
+  seconds: number,
+): Promise<VigilPhase> {
+  const replicas: Replica[] = [];
+  // The first replica applies the migrations; the others start on a migrated database.
+  replicas.push(await startReplica(ctx, databaseUrl, tag, 0));
+  for (let i = 1; i < ctx.replicas; i += 1)
+    replicas.push(await startReplica(ctx, databaseUrl, tag, i));
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`INSERT INTO devices (id) SELECT 'bench-' || g FROM generate_series(0, ${ctx.devices - 1}) g`;
+    const before = await scrape(replicas);
+    const cpuBefore = replicas.map((r) => cpuSeconds(r.proc.pid));
+    const load = await ctx.runLoad(ctx.mqttUrl, tag, offered, seconds);
+    const countRows = async () =>
+      Number((await sql`SELECT count(*)::int AS n FROM readings`)[0]?.n);
+    await ctx.waitFor(async () => (await countRows()) >= load.acked, 60_000);
+    const drainedAt = Date.now();
+    const after = await scrape(replicas);
+    const histogram = new Map<number, number>();
+    let flushes = 0;
+    let flushSeconds = 0;
+    let batched = 0;
+    after.forEach((scraped, i) => {
+      const earlier = before[i];
+      for (const [le, n] of subtractBuckets(scraped.latency, earlier?.latency ?? new Map())) {
+        histogram.set(le, (histogram.get(le) ?? 0) + n);
+      }
+      flushes += scraped.flushes - (earlier?.flushes ?? 0);
+      flushSeconds += scraped.flushSeconds - (earlier?.flushSeconds ?? 0);
+      batched += scraped.batched - (earlier?.batched ?? 0);
+    });
+    const cpu = replicas.reduce(
+      (sum, r, i) => sum + cpuSeconds(r.proc.pid) - (cpuBefore[i] ?? 0),
+      0,
+    );
+    const rss = Math.max(...replicas.map((r) => peakRssMb(r.proc.pid)));
+    const rows = await sql`SELECT device_id, boot, seq FROM readings`;
+    const delivery = compareDelivery(load.devices, rows as never);
+    return {
+      msgPerSec: delivery.stored / ((drainedAt - load.startedAt) / 1000),
+      p50Ms: histogramQuantileMs(histogram, 0.5),
+      p95Ms: histogramQuantileMs(histogram, 0.95),
+      p99Ms: histogramQuantileMs(histogram, 0.99),
+      lost: delivery.lost,
+      duplicated: delivery.duplicated,
+      peakRssMb: rss,
+      cpuSeconds: cpu,
+      meanBatch: batched / flushes,
+      meanFlushMs: (flushSeconds / flushes) * 1000,
+    };
+  } finally {
+    await sql.end();
+    for (const r of replicas) r.proc.kill('SIGTERM');
+    await Promise.all(replicas.map((r) => r.proc.exited));
+  }
+}

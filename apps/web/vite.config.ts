@@ -2,6 +2,14 @@ import adapter from '@sveltejs/adapter-node';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vite';
 
+/** Where `vite dev` sends API requests; the Vigil server's default port unless told otherwise. */
+const devApi = process.env.VIGIL_API_URL ?? 'http://127.0.0.1:3000';
+
 export default defineConfig({
   plugins: [sveltekit({ adapter: adapter({ precompress: false }) })],
+  server: {
+    proxy: {
+      '/trpc': { target: devApi, changeOrigin: true },
+    },
+  },
 });

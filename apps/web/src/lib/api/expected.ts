@@ -75,10 +75,20 @@ export type CommandView = {
   updatedAt: string;
 };
 
-export type Credentials = { deviceId: string; username: string; password: string };
-export type ClaimCode = { code: string; expiresAt: string };
+/** Broker credentials as the registry issues them; `secret` is shown this once only. */
+export type IssuedCredentials = { id: string; username: string; secret: string };
+export type ClaimCodeBatch = { model: string; expiresAt: string; codes: string[] };
 export type Role = 'viewer' | 'operator' | 'admin';
-export type Session = { username: string; role: Role } | null;
+/** The caller as the server's authenticator resolves it. */
+export type Principal = {
+  kind: 'user' | 'token';
+  id: string;
+  name: string;
+  role: Role;
+  deviceId: string | null;
+};
+export type Session = Principal | null;
+export type UserView = { id: string; username: string; role: Role; createdAt: string };
 export type LatestReading = {
   deviceId: string;
   ts: number;
@@ -119,10 +129,11 @@ export type ExpectedMutations = {
     { deviceId: string; name: string; params: Record<string, unknown> },
     CommandView,
   ];
-  'devices.provision': [{ id: string; name: string; model: string }, Credentials];
-  'devices.rotate': [{ id: string }, Credentials];
-  'devices.revoke': [{ id: string }, { id: string; revokedAt: string }];
-  'devices.claimCode': [{ model: string; ttlMinutes: number }, ClaimCode];
-  'auth.signIn': [{ username: string; password: string }, Session];
-  'auth.signOut': [undefined, null];
+  'devices.create': [{ id: string; name?: string; model?: string }, IssuedCredentials];
+  'devices.rotateSecret': [{ id: string }, IssuedCredentials];
+  'devices.revoke': [{ id: string }, unknown];
+  'devices.mintClaimCodes': [{ model: string; count?: number; ttlS?: number }, ClaimCodeBatch];
+  /** Sets the session cookie on success; wrong credentials are an UNAUTHORIZED error. */
+  'auth.login': [{ username: string; password: string }, { user: UserView }];
+  'auth.logout': [undefined, unknown];
 };

@@ -3,8 +3,7 @@
  * The embedded server runs on one when no CHAIN_RPC_URL is configured, and tests use it to exercise
  * the same JSON-RPC path as production.
  */
-import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type Hex, toHex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 
@@ -40,6 +39,8 @@ export type LocalChain = {
 };
 
 const contractsDir = resolve(import.meta.dir, '..');
+/** Runs the node and ends it when its parent process is gone (see hardhat-node.ts). */
+const nodeEntry = resolve(import.meta.dir, 'hardhat-node.ts');
 
 /**
  * Starts a Hardhat node on 127.0.0.1 and resolves once it answers JSON-RPC.
@@ -51,18 +52,11 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
   // Without this check a node already on the port would answer for the one that failed to bind.
   if (!isPortFree(port)) throw new LocalChainError(`port ${port} on 127.0.0.1 is already in use`);
   const url = `http://127.0.0.1:${port}`;
-  const cli = resolve(
-    dirname(createRequire(import.meta.url).resolve('hardhat/package.json')),
-    'dist/src/cli.js',
-  );
   // Hardhat 3 wants Node 22; Bun's runtime serves it (`--bun`), whatever `node` is on the PATH.
   const proc = Bun.spawn(
-    [process.execPath, '--bun', cli, 'node', '--hostname', '127.0.0.1', '--port', String(port)],
+    [process.execPath, '--bun', nodeEntry, '--hostname', '127.0.0.1', '--port', String(port)],
     { cwd: contractsDir, stdout: 'ignore', stderr: 'pipe', stdin: 'ignore' },
   );
-  // A node left behind would hold the port and the CPU after its parent is gone.
-  const killOnExit = () => proc.kill('SIGKILL');
-  process.once('exit', killOnExit);
   const stderr = new Response(proc.stderr).text();
 
   try {
@@ -79,13 +73,11 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
       chainId,
       accounts,
       async stop() {
-        process.removeListener('exit', killOnExit);
         proc.kill('SIGTERM');
         await proc.exited;
       },
     };
   } catch (error) {
-    process.removeListener('exit', killOnExit);
     proc.kill('SIGKILL');
     await proc.exited;
     throw error;

@@ -141,3 +141,35 @@ test('a port already in use is refused up front', async () => {
     occupant.stop(true);
   }
 });
+
+test('the node ends by itself when the process that started it is killed', async () => {
+  const entry = resolve(import.meta.dir, '../src/local-chain.ts');
+  const owner = Bun.spawn(
+    [
+      process.execPath,
+      '-e',
+      `const { startLocalChain } = await import(${JSON.stringify(entry)});
+       console.log((await startLocalChain()).url);
+       await Bun.sleep(60_000);`,
+    ],
+    { stdout: 'pipe', stderr: 'inherit' },
+  );
+  const reader = owner.stdout.getReader();
+  const { value } = await reader.read();
+  const url = new TextDecoder().decode(value).trim();
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(await answers(url)).toBe(true);
+
+  owner.kill('SIGKILL');
+  await owner.exited;
+  const deadline = performance.now() + 5_000;
+  while ((await answers(url)) && performance.now() < deadline) await Bun.sleep(100);
+  expect(await answers(url)).toBe(false);
+}, 60_000);
+
+async function answers(url: string): Promise<boolean> {
+  return fetch(url, { method: 'POST', body: '{}' }).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { CANONICAL_METRICS, decodeTelemetry } from '@vigil/protocol';
+import { canonicalMetric, decodeTelemetry } from '@vigil/protocol';
 import { num, parsePayload } from '../test/payload';
 import { FAULTS_BY_KIND } from './faults';
 import { generateFleetTrace, generateTrace } from './trace';
@@ -134,7 +134,7 @@ describe('normal traffic', () => {
       expect(names.sort()).toEqual(Object.keys(expected).sort());
       for (const [name, [min, max]] of Object.entries(expected)) {
         const value = num(metrics, name);
-        const spec = CANONICAL_METRICS[name];
+        const spec = canonicalMetric(name);
         expect(spec?.kind).toBe('number');
         if (value < min || value > max) throw new Error(`${m.deviceId} ${name}=${value}`);
         if (spec?.min !== undefined) expect(value).toBeGreaterThanOrEqual(spec.min);

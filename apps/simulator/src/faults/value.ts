@@ -1,4 +1,4 @@
-import { CANONICAL_METRICS } from '@vigil/protocol';
+import { canonicalMetric } from '@vigil/protocol';
 import type { Metrics } from '../types';
 import type { FaultContext, FaultInjector } from './injector';
 import { TARGETS } from './targets';
@@ -76,7 +76,7 @@ function shift(metrics: Metrics, name: string, delta: number): void {
 /** Keeps a disturbed value physically possible, so only the spike fault leaves the valid range. */
 function clampToRange(metrics: Metrics, name: string): void {
   const value = metrics[name];
-  const spec = CANONICAL_METRICS[name];
+  const spec = canonicalMetric(name);
   if (typeof value !== 'number' || spec === undefined) return;
   metrics[name] = Math.min(spec.max ?? Infinity, Math.max(spec.min ?? -Infinity, value));
 }

@@ -21,11 +21,13 @@ export type FlushResult = {
 
 export type FlushWriter = (items: readonly IngestItem[]) => Promise<FlushResult>;
 
+/** 'd': a reading that was already stored (its key); 'n': a device this flush registered. */
 type ReturnedRow = {
-  k: 'r' | 'n';
+  k: 'd' | 'n';
   id: string;
-  boot: string | number | null;
-  seq: string | number | null;
+  t: number | string | null;
+  b: number | string | null;
+  s: number | string | null;
 };
 
 /** Creates the batch writer over `database`, resolving devices through `devices`. */
@@ -68,28 +70,37 @@ export function createFlushWriter(
       if (toRegister.has(reading.deviceId)) continue;
       seen.set(reading.deviceId, Math.max(seen.get(reading.deviceId) ?? 0, reading.receivedAt));
     }
+    // A redelivery can share a batch with its original (a reconnect while the batch was open).
+    const unique: Array<ReadingItem & IngestItem> = [];
+    const keys = new Set<string>();
+    for (const reading of accepted) {
+      const key = readingKey(reading.deviceId, reading.tsMs, reading.boot, reading.seq);
+      if (!keys.has(key)) {
+        keys.add(key);
+        unique.push(reading);
+      }
+    }
 
     const rows = await database.execute<ReturnedRow>(
-      flushStatement(accepted, rejected, toRegister, seen),
+      flushStatement(unique, rejected, toRegister, seen),
     );
     const registered: string[] = [];
-    const keys = new Set<string>();
+    const existing = new Set<string>();
     for (const row of rows) {
       if (row.k === 'n') registered.push(row.id);
-      else keys.add(readingKey(row.id, Number(row.boot), Number(row.seq)));
+      else existing.add(readingKey(row.id, Number(row.t), Number(row.b), Number(row.s)));
     }
-    for (const id of registered) devices.add(id);
     for (const id of toRegister.keys()) devices.add(id);
     const inserted =
-      keys.size === accepted.length
-        ? accepted
-        : accepted.filter((r) => keys.delete(readingKey(r.deviceId, r.boot, r.seq)));
+      existing.size === 0
+        ? unique
+        : unique.filter((r) => !existing.has(readingKey(r.deviceId, r.tsMs, r.boot, r.seq)));
     return { inserted, duplicates: accepted.length - inserted.length, rejected, registered };
   };
 }
 
-function readingKey(deviceId: string, boot: number, seq: number): string {
-  return `${deviceId}\u0000${boot}\u0000${seq}`;
+function readingKey(deviceId: string, tsMs: number, boot: number, seq: number): string {
+  return `${deviceId}\u0000${tsMs}\u0000${boot}\u0000${seq}`;
 }
 
 function flushStatement(
@@ -142,7 +153,7 @@ registered AS (
   SELECT d, to_timestamp(t / 1000), b, s, to_timestamp(r / 1000), m, decode(h, 'hex')
   FROM batch, jsonb_to_recordset(j -> 'r') AS u(d text, t float8, b int8, s int8, r float8, m jsonb, h text)
   ON CONFLICT (device_id, ts, boot, seq) DO NOTHING
-  RETURNING device_id, boot, seq
+  RETURNING device_id, ts, boot, seq
 ), dead AS (
   INSERT INTO dead_letters (received_at, topic, reason, detail, device_id, payload_head, payload_bytes)
   SELECT to_timestamp(r / 1000), t, re, de, d, decode(h, 'hex'), n
@@ -162,6 +173,12 @@ registered AS (
       SELECT d.id FROM devices d JOIN seen s ON s.id = d.id FOR NO KEY UPDATE OF d SKIP LOCKED
     )
 )
-SELECT 'r' AS k, device_id AS id, boot, seq FROM inserted
-UNION ALL SELECT 'n', id, NULL, NULL FROM registered`;
+-- Report the readings that were NOT inserted (normally none) rather than echo every row back.
+SELECT 'd' AS k, u.d AS id, u.t, u.b, u.s
+FROM batch, jsonb_to_recordset(j -> 'r') AS u(d text, t float8, b int8, s int8)
+WHERE NOT EXISTS (
+  SELECT 1 FROM inserted i
+  WHERE i.device_id = u.d AND i.ts = to_timestamp(u.t / 1000) AND i.boot = u.b AND i.seq = u.s
+)
+UNION ALL SELECT 'n', id, NULL, NULL, NULL FROM registered`;
 }

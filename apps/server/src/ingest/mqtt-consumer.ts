@@ -12,8 +12,9 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import mqttPacket, { type IConnackPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
+import mqttPacket, { type IConnackPacket, type Packet } from 'mqtt-packet';
 import type { Logger } from '../log';
+import { PacketFramer, type PublishFrame } from './packet-framer';
 
 /** Identifies one received QoS 1 message for its later acknowledgement. */
 export type AckTicket = { consumer: MqttConsumer; generation: number; packetId: number };
@@ -161,16 +162,23 @@ export class MqttConsumer {
       : netConnect({ host: this.#host, port: this.#port });
     socket.setNoDelay(true);
     this.#socket = socket;
+    // PUBLISH packets are decoded by the framer; the rare control packets by mqtt-packet.
     const parser = mqttPacket.parser({ protocolVersion: version });
     parser.on('packet', (packet: Packet) => this.#onPacket(packet, generation));
-    parser.on('error', (error: Error) => {
-      this.#opts.log.warn('malformed packet from broker', { error: error.message });
+    const dropConnection = (reason: string) => {
+      this.#opts.log.warn('malformed packet from broker', { reason });
       socket.destroy();
+    };
+    parser.on('error', (error: Error) => dropConnection(error.message));
+    const framer = new PacketFramer(version, {
+      publish: (frame) => this.#onPublish(frame, generation),
+      other: (frame) => parser.parse(frame),
+      malformed: dropConnection,
     });
     socket.on(this.#tls ? 'secureConnect' : 'connect', () => socket.write(this.#connectPacket()));
     socket.on('data', (chunk: Buffer) => {
       this.#lastReceived = Date.now();
-      parser.parse(chunk);
+      if (generation === this.#generation) framer.push(chunk);
     });
     socket.on('error', (error) => {
       this.#opts.log.warn('broker connection error', { error: error.message });
@@ -212,9 +220,6 @@ export class MqttConsumer {
   #onPacket(packet: Packet, generation: number): void {
     if (generation !== this.#generation) return;
     switch (packet.cmd) {
-      case 'publish':
-        this.#onPublish(packet, generation);
-        return;
       case 'connack':
         this.#onConnack(packet);
         return;
@@ -235,14 +240,18 @@ export class MqttConsumer {
     }
   }
 
-  #onPublish(packet: IPublishPacket, generation: number): void {
-    const payload =
-      typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  #onPublish(frame: PublishFrame, generation: number): void {
+    if (generation !== this.#generation) return;
     const ack =
-      packet.qos > 0 && packet.messageId !== undefined
-        ? { consumer: this, generation, packetId: packet.messageId }
+      frame.qos > 0 && frame.packetId !== undefined
+        ? { consumer: this, generation, packetId: frame.packetId }
         : null;
-    this.#opts.onMessage({ topic: packet.topic, payload, receivedAt: Date.now(), ack });
+    this.#opts.onMessage({
+      topic: frame.topic,
+      payload: frame.payload,
+      receivedAt: Date.now(),
+      ack,
+    });
   }
 
   #onConnack(packet: IConnackPacket): void {

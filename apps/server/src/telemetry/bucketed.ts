@@ -3,7 +3,7 @@
  * date_bin, or by re-aggregating a TimescaleDB continuous aggregate's per-metric summaries.
  * Both bin from the Unix epoch over a range already aligned to whole buckets, so they agree.
  */
-import { and, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import type { Database } from './database';
 import type { MetricBucketView } from './queries';
 import type { TimeRange } from './range';
@@ -21,29 +21,29 @@ export async function bucketedFromReadings(
   database: Database,
   args: BucketArgs,
 ): Promise<MetricBucketView[]> {
-  const value = sql`vigil_metric_value(${Readings.metrics}, ${args.metric})`;
-  const start = sql`date_bin(${`${args.bucketMs} milliseconds`}::interval, ${Readings.ts}, timestamptz 'epoch')`;
-  // GROUP BY / ORDER BY 1: repeating the date_bin expression would bind new parameters, and
-  // PostgreSQL would not recognise it as the same expression.
-  const rows = await database.db
-    .select({
-      bucket: sql<number>`extract(epoch from ${start}) * 1000`.mapWith(Number),
-      min: sql<number>`min(${value})`.mapWith(Number),
-      max: sql<number>`max(${value})`.mapWith(Number),
-      avg: sql<number>`avg(${value})`.mapWith(Number),
-      count: sql<number>`count(${value})`.mapWith(Number),
-    })
-    .from(Readings)
-    .where(
-      and(
-        eq(Readings.deviceId, args.deviceId),
-        gte(Readings.ts, args.range.from),
-        lt(Readings.ts, args.range.to),
-        sql`${value} is not null`,
-      ),
-    )
-    .groupBy(sql`1`)
-    .orderBy(sql`1`);
+  // The metric is extracted once per row (OFFSET 0 keeps the planner from inlining the inner
+  // query and repeating the extraction in every aggregate); jsonb_exists skips rows without it.
+  const rows = await database.execute<BucketRow>(sql`
+    select extract(epoch from date_bin(${interval(args.bucketMs)}, ts, timestamptz 'epoch'))::float8
+        * 1000 as bucket,
+      min(value) as min, max(value) as max, avg(value) as avg, count(*)::float8 as count
+    from (
+      select ts, vigil_json_number(metric) as value
+      from (
+        select ${Readings.ts} as ts, ${Readings.metrics} -> ${args.metric}::text as metric
+        from ${Readings}
+        where ${and(
+          eq(Readings.deviceId, args.deviceId),
+          gte(Readings.ts, args.range.from),
+          lt(Readings.ts, args.range.to),
+          sql`jsonb_exists(${Readings.metrics}, ${args.metric}::text)`,
+        )}
+        offset 0
+      ) as extracted
+    ) as numeric_values
+    where value is not null
+    group by 1
+    order by 1`);
   return rows.map(toView);
 }
 
@@ -55,7 +55,7 @@ export async function bucketedFromAggregate(
 ): Promise<MetricBucketView[]> {
   const table = sql.identifier(view);
   const part = sql`summary -> ${args.metric}::text`;
-  const start = sql`date_bin(${`${args.bucketMs} milliseconds`}::interval, bucket, timestamptz 'epoch')`;
+  const start = sql`date_bin(${interval(args.bucketMs)}, bucket, timestamptz 'epoch')`;
   const rows = await database.execute<BucketRow>(sql`
     select extract(epoch from ${start})::float8 * 1000 as bucket,
       min((${part} ->> 'min')::float8) as min,
@@ -69,23 +69,20 @@ export async function bucketedFromAggregate(
       and jsonb_exists(summary, ${args.metric}::text)
     group by 1
     order by 1`);
-  return rows.map((row) =>
-    toView({
-      bucket: Number(row.bucket),
-      min: Number(row.min),
-      max: Number(row.max),
-      avg: Number(row.avg),
-      count: Number(row.count),
-    }),
-  );
+  return rows.map(toView);
 }
 
+function interval(ms: number): SQL {
+  return sql`${`${ms} milliseconds`}::interval`;
+}
+
+/** Drivers differ in how they return float8 (number) and numeric (string); normalise. */
 function toView(row: BucketRow): MetricBucketView {
   return {
-    bucket: new Date(row.bucket).toISOString(),
-    min: row.min,
-    max: row.max,
-    avg: row.avg,
-    count: row.count,
+    bucket: new Date(Number(row.bucket)).toISOString(),
+    min: Number(row.min),
+    max: Number(row.max),
+    avg: Number(row.avg),
+    count: Number(row.count),
   };
 }

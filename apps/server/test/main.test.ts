@@ -1,0 +1,134 @@
+/**
+ * The server as it ships (`bun src/main.ts`), in its zero-install mode: embedded broker, PGlite.
+ * A real MQTT client publishes a reading; the HTTP API shows it; SIGTERM stops everything cleanly.
+ */
+import { afterAll, expect, test } from 'bun:test';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+
+const MAIN = join(import.meta.dir, '../src/main.ts');
+const children: Bun.Subprocess[] = [];
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** The parent's environment without any Vigil variable, plus `vars`. */
+function env(vars: Record<string, string>): Record<string, string> {
+  const clean: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (
+      value !== undefined &&
+      !/^(PORT|HOST|DATA_DIR|DATABASE_URL|MQTT_|INGEST_|LEGACY_|UNKNOWN_DEVICES|LOG_LEVEL)/.test(
+        key,
+      )
+    ) {
+      clean[key] = value;
+    }
+  }
+  return { ...clean, ...vars };
+}
+
+/** Reads JSON log lines from `stream` until one satisfies `match`, or fails after `timeoutMs`. */
+async function waitForLog(
+  lines: AsyncIterator<Record<string, unknown>>,
+  match: (entry: Record<string, unknown>) => boolean,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const next = await Promise.race([
+      lines.next(),
+      Bun.sleep(deadline - Date.now()).then(() => null),
+    ]);
+    if (next === null || next.done) break;
+    if (match(next.value)) return next.value;
+  }
+  throw new Error('expected log line did not appear');
+}
+
+async function* jsonLines(stream: ReadableStream<Uint8Array>) {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of stream) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let newline = buffer.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      if (line.startsWith('{')) yield JSON.parse(line) as Record<string, unknown>;
+      newline = buffer.indexOf('\n');
+    }
+  }
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await Bun.sleep(100);
+  }
+}
+
+test('a bad variable stops the server with its name and what was expected', async () => {
+  const child = Bun.spawn(['bun', MAIN], {
+    env: env({ PORT: 'eighty' }),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  children.push(child);
+  expect(await child.exited).toBe(1);
+  expect((await new Response(child.stderr).text()).trim()).toBe(
+    "config error: PORT: expected an integer from 0 to 65535, got 'eighty'",
+  );
+});
+
+test('embedded mode: publish over MQTT, read over HTTP, stop on SIGTERM', async () => {
+  const child = Bun.spawn(['bun', MAIN], {
+    env: env({
+      PORT: '0',
+      MQTT_PORT: '0',
+      DATA_DIR: 'memory://',
+      UNKNOWN_DEVICES: 'register',
+    }),
+    stdout: 'pipe',
+    stderr: 'inherit',
+  });
+  children.push(child);
+  const lines = jsonLines(child.stdout)[Symbol.asyncIterator]();
+  const started = await waitForLog(lines, (entry) => entry.msg === 'vigil started', 30_000);
+  expect(started).toMatchObject({ mqttBroker: 'embedded', database: 'pglite:memory://' });
+  const http = String(started.http);
+  const health = await until(async () => {
+    const response = await fetch(`${http}/health`);
+    return response.status === 200 ? response.json() : undefined;
+  }, 10_000);
+  expect(health).toEqual({ status: 'ok', broker: 'up', database: 'up' });
+
+  const publisher = await mqtt.connectAsync(String(started.mqtt), { clientId: 'sim-main-test' });
+  const ts = Date.now();
+  await publisher.publishAsync(
+    'devices/sim-1/telemetry',
+    JSON.stringify({ ts, boot: 42, seq: 1, metrics: { temperature: 21.5 } }),
+    { qos: 1 },
+  );
+  await publisher.endAsync();
+
+  const telemetry = await until(async () => {
+    const response = await fetch(`${http}/devices/sim-1/telemetry`);
+    const body = (await response.json()) as { readings?: unknown[] };
+    return body.readings?.length === 1 ? body : undefined;
+  }, 10_000);
+  expect(telemetry).toMatchObject({
+    readings: [
+      { ts: new Date(ts).toISOString(), boot: 42, seq: 1, metrics: { temperature: 21.5 } },
+    ],
+  });
+  const metrics = await (await fetch(`${http}/metrics`)).text();
+  expect(metrics).toContain('process_cpu_seconds_total');
+
+  child.kill('SIGTERM');
+  await waitForLog(lines, (entry) => entry.msg === 'stopped', 15_000);
+  expect(await child.exited).toBe(0);
+}, 90_000);

@@ -7,8 +7,8 @@ type Harness = {
   committed: number[][];
   pauses: boolean[];
   failures: number[];
-  /** Resolves the oldest write still waiting (when `manual`). */
-  release(): void;
+  /** Resolves the oldest write still waiting (when `manual`), or the one at `index`. */
+  release(index?: number): void;
   /** The next N writes throw. */
   failNext(n: number): void;
 };
@@ -47,7 +47,7 @@ function harness(
     committed,
     pauses,
     failures,
-    release: () => waiting.shift()?.(),
+    release: (index = 0) => waiting.splice(index, 1)[0]?.(),
     failNext: (n) => {
       failing = n;
     },
@@ -74,7 +74,7 @@ describe('Batcher', () => {
   });
 
   test('fills the next batch during a commit and commits batches in arrival order', async () => {
-    const h = harness({ manual: true, maxHeld: 100 });
+    const h = harness({ manual: true, maxHeld: 100, concurrency: 1 });
     for (let n = 1; n <= 10; n += 1) h.batcher.add(n);
     expect(h.written).toEqual([[1, 2, 3, 4]]);
     expect(h.batcher.held).toBe(10);
@@ -91,6 +91,29 @@ describe('Batcher', () => {
     await h.batcher.flush();
     expect(h.committed.flat()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(h.committed.every((batch) => batch.length <= 4)).toBe(true);
+  });
+
+  test('writes two batches at once but hands them back in order', async () => {
+    const h = harness({ manual: true, maxHeld: 100 });
+    for (let n = 1; n <= 9; n += 1) h.batcher.add(n);
+    // Two slots: both full batches are being written, the ninth item waits for a slot.
+    expect(h.written).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ]);
+    h.release(1);
+    await Bun.sleep(1);
+    expect(h.committed).toEqual([]);
+    h.release(0);
+    await Bun.sleep(1);
+    expect(h.committed).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ]);
+    expect(h.written[2]).toEqual([9]);
+    h.release();
+    await h.batcher.flush();
+    expect(h.committed.flat()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   test('nothing is handed back for acknowledgement before its write resolves', async () => {

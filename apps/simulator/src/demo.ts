@@ -58,13 +58,22 @@ async function main(): Promise<number> {
     detached: true,
   });
   reapWithParent(server.pid);
+  // A forced exit (second Ctrl-C) skips the clean stop; the server must not outlive the demo.
+  process.on('exit', () => {
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
+  });
   const serverExited = server.exited;
   let fleet: RunningFleet | undefined;
+  let fleetStartedAt = Date.now();
   let stopping = false;
 
   const stopAll = async () => {
     stopping = true;
-    if (fleet !== undefined) console.log(`demo: ${formatStats(await fleet.stop(), 0)}`);
+    if (fleet !== undefined) {
+      console.log(
+        `demo: fleet stopped, ${formatStats(await fleet.stop(), Date.now() - fleetStartedAt)}`,
+      );
+    }
     if (server.exitCode === null && server.signalCode === null) {
       server.kill('SIGTERM');
       const stopped = await Promise.race([
@@ -110,10 +119,10 @@ async function main(): Promise<number> {
   }
 
   printWhereToLook(options, fleet.deviceIds.length);
-  const started = Date.now();
+  fleetStartedAt = Date.now();
   const running = fleet;
   const progress = setInterval(
-    () => console.log(`demo: ${formatStats(running.stats(), Date.now() - started)}`),
+    () => console.log(`demo: ${formatStats(running.stats(), Date.now() - fleetStartedAt)}`),
     PROGRESS_EVERY_MS,
   );
   const outcome = await Promise.race([

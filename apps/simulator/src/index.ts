@@ -8,6 +8,15 @@ export {
   RandomFaultPlan,
   type ScheduledEpisode,
 } from './faults/plan';
+export {
+  FIRMWARE_VERSION,
+  type FleetOptions,
+  type FleetStats,
+  type RunningFleet,
+  startFleet,
+  validateFleetOptions,
+} from './fleet';
+export type { DeviceCredentials } from './live-device';
 export { deriveSeed, Random } from './random';
 export {
   type FleetTraceOptions,

@@ -31,6 +31,8 @@ let browser: Browser;
 let publisher: mqtt.MqttClient;
 let seq = 0;
 const BOOT = 7;
+/** Per-test limit: each test waits on a real browser, broker and server. */
+const TEST_MS = 30_000;
 
 beforeAll(async () => {
   ensureBuild();
@@ -53,7 +55,7 @@ afterAll(async () => {
   await dashboard?.stop();
   await vigil?.stop();
   await services?.mqtt.stop();
-});
+}, TEST_MS);
 
 /** Publishes one v1 reading for `device` and returns its time. */
 async function publish(device: string, metrics: Record<string, number | boolean>): Promise<number> {
@@ -81,6 +83,9 @@ async function stored(device: string): Promise<void> {
 
 async function openOverview(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('console', (message) => {
+    if (message.type() === 'error') console.log(`browser: ${message.text()}`);
+  });
   await page.goto(dashboard.url);
   await page.locator('[data-testid=live-status][data-status=live]').waitFor({ timeout: 10_000 });
   return page;
@@ -92,76 +97,92 @@ function metricOf(page: Page, device: string, metric: string) {
   );
 }
 
-test('the overview is rendered on the server with the registered devices', async () => {
-  await publish('web-ssr-1', { temperature: 19.25 });
-  await stored('web-ssr-1');
-  const html = await (await fetch(dashboard.url)).text();
-  expect(html).toContain('data-device="web-ssr-1"');
-  expect(html).toContain('Fleet');
-});
+test(
+  'the overview is rendered on the server with the registered devices',
+  async () => {
+    await publish('web-ssr-1', { temperature: 19.25 });
+    await stored('web-ssr-1');
+    const html = await (await fetch(dashboard.url)).text();
+    expect(html).toContain('data-device="web-ssr-1"');
+    expect(html).toContain('Fleet');
+  },
+  TEST_MS,
+);
 
-test('a published reading appears live on the overview', async () => {
-  await publish('web-live-1', { temperature: 20, humidity: 40 });
-  await stored('web-live-1');
-  const page = await openOverview();
-  await expect(metricOf(page, 'web-live-1', 'temperature').textContent()).resolves.toBe('20');
+test(
+  'a published reading appears live on the overview',
+  async () => {
+    await publish('web-live-1', { temperature: 20, humidity: 40 });
+    await stored('web-live-1');
+    const page = await openOverview();
+    await expect(metricOf(page, 'web-live-1', 'temperature').textContent()).resolves.toBe('20');
 
-  const sent = performance.now();
-  await publish('web-live-1', { temperature: 42.42, humidity: 41 });
-  await page.waitForFunction(
-    () =>
-      document.querySelector('[data-device="web-live-1"] [data-metric="temperature"]')
-        ?.textContent === '42.42',
-    undefined,
-    { timeout: 5000 },
-  );
-  const latencyMs = performance.now() - sent;
-  console.log(`publish -> visible on the overview: ${latencyMs.toFixed(0)} ms`);
-  expect(latencyMs).toBeLessThan(2000);
-  await expect(
-    page.locator('[data-device="web-live-1"] [data-testid=presence]').textContent(),
-  ).resolves.toContain('Online');
-  await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
-  await page.close();
-});
+    const sent = performance.now();
+    await publish('web-live-1', { temperature: 42.42, humidity: 41 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-device="web-live-1"] [data-metric="temperature"]')
+          ?.textContent === '42.42',
+      undefined,
+      { timeout: 5000 },
+    );
+    const latencyMs = performance.now() - sent;
+    console.log(`publish -> visible on the overview: ${latencyMs.toFixed(0)} ms`);
+    expect(latencyMs).toBeLessThan(2000);
+    await expect(
+      page.locator('[data-device="web-live-1"] [data-testid=presence]').textContent(),
+    ).resolves.toContain('Online');
+    await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
+    await page.close();
+  },
+  TEST_MS,
+);
 
-test('search narrows the fleet to matching devices', async () => {
-  const page = await openOverview();
-  await page.getByPlaceholder('Search by id or name').fill('web-live');
-  await page.waitForFunction(
-    () => document.querySelectorAll('[data-testid=device-tile]').length === 1,
-  );
-  await expect(page.locator('[data-testid=device-tile]').getAttribute('data-device')).resolves.toBe(
-    'web-live-1',
-  );
-  await page.close();
-});
+test(
+  'search narrows the fleet to matching devices',
+  async () => {
+    const page = await openOverview();
+    await page.getByPlaceholder('Search by id or name').fill('web-live');
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid=device-tile]').length === 1,
+    );
+    await expect(
+      page.locator('[data-testid=device-tile]').getAttribute('data-device'),
+    ).resolves.toBe('web-live-1');
+    await page.close();
+  },
+  TEST_MS,
+);
 
-test('the device page shows live values and charts, usable at 375 px', async () => {
-  await publish('web-dev-1', { temperature: 22.5, pressure: 1013.2 });
-  await stored('web-dev-1');
-  const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
-  await page.goto(`${dashboard.url}/fleet/web-dev-1`);
-  await page.locator('[data-testid=live-status][data-status=live]').waitFor({ timeout: 10_000 });
-  await expect(
-    page.locator('[data-testid=latest-values] [data-metric=temperature]').textContent(),
-  ).resolves.toBe('22.50');
-  await publish('web-dev-1', { temperature: 23.75, pressure: 1012.9 });
-  await page.waitForFunction(
-    () =>
-      document.querySelector('[data-testid=latest-values] [data-metric=temperature]')
-        ?.textContent === '23.75',
-    undefined,
-    { timeout: 5000 },
-  );
-  await page.locator('.uplot').first().waitFor({ timeout: 5000 });
-  const overflow = await page.evaluate(
-    () => document.documentElement.scrollWidth - window.innerWidth,
-  );
-  expect(overflow).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: join(SCREENSHOTS, 'device.png'), fullPage: true });
-  await page.close();
-});
+test(
+  'the device page shows live values and charts, usable at 375 px',
+  async () => {
+    await publish('web-dev-1', { temperature: 22.5, pressure: 1013.2 });
+    await stored('web-dev-1');
+    const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+    await page.goto(`${dashboard.url}/fleet/web-dev-1`);
+    await page.locator('[data-testid=live-status][data-status=live]').waitFor({ timeout: 10_000 });
+    await expect(
+      page.locator('[data-testid=latest-values] [data-metric=temperature]').textContent(),
+    ).resolves.toBe('22.50');
+    await publish('web-dev-1', { temperature: 23.75, pressure: 1012.9 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid=latest-values] [data-metric=temperature]')
+          ?.textContent === '23.75',
+      undefined,
+      { timeout: 5000 },
+    );
+    await page.locator('.uplot').first().waitFor({ timeout: 5000 });
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(SCREENSHOTS, 'device.png'), fullPage: true });
+    await page.close();
+  },
+  TEST_MS,
+);
 
 test('the live indicator shows a dropped connection, and readings sent meanwhile appear after it returns', async () => {
   await publish('web-gap-1', { temperature: 1 });
@@ -185,29 +206,37 @@ test('the live indicator shows a dropped connection, and readings sent meanwhile
   await page.close();
 }, 60_000);
 
-test('rejected messages are listed with their reasons', async () => {
-  await publisher.publishAsync('devices/web-bad-1/telemetry', '{not json', { qos: 1 });
-  await until(async () => {
-    const response = await fetch(`${vigil.http}/dead-letters`);
-    const body = (await response.json()) as { deadLetters: { topic: string }[] };
-    return body.deadLetters.some((d) => d.topic === 'devices/web-bad-1/telemetry')
-      ? true
-      : undefined;
-  }, 10_000);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`${dashboard.url}/admin/dead-letters`);
-  const row = page.locator('[data-testid=dead-letter-row]', {
-    hasText: 'devices/web-bad-1/telemetry',
-  });
-  await row.waitFor({ timeout: 5000 });
-  await expect(row.textContent()).resolves.toContain('{not json');
-  await page.close();
-});
+test(
+  'rejected messages are listed with their reasons',
+  async () => {
+    await publisher.publishAsync('devices/web-bad-1/telemetry', '{not json', { qos: 1 });
+    await until(async () => {
+      const response = await fetch(`${vigil.http}/dead-letters`);
+      const body = (await response.json()) as { deadLetters: { topic: string }[] };
+      return body.deadLetters.some((d) => d.topic === 'devices/web-bad-1/telemetry')
+        ? true
+        : undefined;
+    }, 10_000);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${dashboard.url}/admin/dead-letters`);
+    const row = page.locator('[data-testid=dead-letter-row]', {
+      hasText: 'devices/web-bad-1/telemetry',
+    });
+    await row.waitFor({ timeout: 5000 });
+    await expect(row.textContent()).resolves.toContain('{not json');
+    await page.close();
+  },
+  TEST_MS,
+);
 
-test('the alerts page renders', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`${dashboard.url}/alerts`);
-  await page.locator('h1', { hasText: 'Alerts' }).waitFor({ timeout: 5000 });
-  await page.screenshot({ path: join(SCREENSHOTS, 'alerts.png'), fullPage: true });
-  await page.close();
-});
+test(
+  'the alerts page renders',
+  async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${dashboard.url}/alerts`);
+    await page.locator('h1', { hasText: 'Alerts' }).waitFor({ timeout: 5000 });
+    await page.screenshot({ path: join(SCREENSHOTS, 'alerts.png'), fullPage: true });
+    await page.close();
+  },
+  TEST_MS,
+);

@@ -1,3 +1,4 @@
+import type { VigilClient } from '#lib/api/client';
 import { ifOffered } from '#lib/api/expected-client';
 import type { DeviceView } from '#lib/api/types';
 import { serverApi } from '#lib/server/api';
@@ -6,9 +7,7 @@ import type { PageServerLoad } from './$types';
 /** Registry pages fetched for the first paint; 5 x 5,000 devices is past any fleet we target. */
 const MAX_PAGES = 5;
 
-export const load: PageServerLoad = async (event) => {
-  const { client, expected } = serverApi(event);
-  const latest = ifOffered(expected.query('telemetry.latest', {}), []);
+async function allDevices(client: VigilClient): Promise<DeviceView[]> {
   const devices: DeviceView[] = [];
   let after: string | undefined;
   for (let page = 0; page < MAX_PAGES; page += 1) {
@@ -17,6 +16,15 @@ export const load: PageServerLoad = async (event) => {
     if (result.nextAfter === null) break;
     after = result.nextAfter;
   }
-  const readings = await latest;
-  return { devices, latest: readings.value, missing: readings.missing };
+  return devices;
+}
+
+export const load: PageServerLoad = async (event) => {
+  const { client, expected } = serverApi(event);
+  // Together, so a failure of either is awaited (never an unhandled rejection).
+  const [devices, latest] = await Promise.all([
+    allDevices(client),
+    ifOffered(expected.query('telemetry.latest', {}), []),
+  ]);
+  return { devices, latest: latest.value, missing: latest.missing };
 };

@@ -17,7 +17,7 @@ beforeAll(async () => {
   broker = await startEmbeddedBroker({ port: 0 });
   database = await openDatabase({ dataDir: 'memory://' });
   await registerDevices(database, ['emb-1']);
-});
+}, 30_000);
 
 afterAll(async () => {
   await database?.close();

@@ -26,7 +26,7 @@ beforeAll(async () => {
   databaseUrl = await cluster.createDatabase();
   database = await openDatabase({ url: databaseUrl, dataDir: '' });
   await registerDevices(database, DEVICES);
-});
+}, 30_000);
 
 afterAll(async () => {
   for (const server of servers) server.kill('SIGKILL');

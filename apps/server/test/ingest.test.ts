@@ -29,7 +29,7 @@ beforeAll(async () => {
   database = await openDatabase({ url: await cluster.createDatabase(), dataDir: '' });
   await registerDevices(database, ['dev-a', 'dev-b', 'node-7', 'drone-3', 'flat-1']);
   running = await runIngest(database, broker.url, { LEGACY_FLAT: 'true' });
-});
+}, 30_000);
 
 afterAll(async () => {
   await running?.ingest.stop();

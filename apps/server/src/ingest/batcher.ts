@@ -71,6 +71,11 @@ export class Batcher<T, R> {
     return held;
   }
 
+  /** Whether a write is failing and being retried (the database is unreachable). */
+  get failing(): boolean {
+    return this.#failing > 0;
+  }
+
   /** Whether reading is currently paused by this batcher. */
   get paused(): boolean {
     return this.#paused;

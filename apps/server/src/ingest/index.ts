@@ -119,7 +119,8 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     connected: () => consumers.every((c) => c.ready),
     async stop() {
       for (const consumer of consumers) consumer.pause();
-      await Promise.race([batcher.flush(), Bun.sleep(STOP_FLUSH_MS)]);
+      // With the database down nothing can commit; the broker keeps the unacknowledged messages.
+      if (!batcher.failing) await Promise.race([batcher.flush(), Bun.sleep(STOP_FLUSH_MS)]);
       await Promise.all(consumers.map((c) => c.stop()));
       await batcher.stop();
     },

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { type DecodeOptions, decodeTelemetry } from './decode';
+import { type DecodeOptions, decodeTelemetry, REJECT_REASONS } from './decode';
 import { LIMITS } from './limits';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -12,8 +12,7 @@ const decode = (payload: unknown, topic = 'devices/node-1/telemetry', opts = opt
 
 describe('decodeTelemetry v1', () => {
   test('accepts a valid message and names the device from the topic', () => {
-    const result = decode(valid);
-    expect(result).toEqual({ ok: true, deviceId: 'node-1', telemetry: valid, tsMs: NOW });
+    expect(decode(valid)).toEqual({ ok: true, deviceId: 'node-1', telemetry: valid, tsMs: NOW });
   });
 
   test('accepts RFC 3339 timestamps with offsets and fractions', () => {
@@ -23,202 +22,208 @@ describe('decodeTelemetry v1', () => {
 
   test.each([
     ['bad_json', '{"ts":', 'invalid JSON'],
-    ['bad_json', '[[[[[[[[[1]]]]]]]]]', 'nested 9 levels'],
-    ['schema', { ...valid, extra: 1 }, '/extra'],
-    ['schema', { ...valid, seq: -1 }, '/seq'],
-    ['schema', { ...valid, boot: 2 ** 32 }, '/boot'],
-    ['schema', { ...valid, metrics: {} }, '/metrics'],
-    ['schema', { ...valid, metrics: { Temp: 1 } }, 'metric names must match'],
-    ['schema', { ...valid, metrics: { t: 'hot' } }, 'expected a finite number or a boolean'],
-    ['schema', '{"ts":1,"boot":1,"seq":1,"metrics":{"t":1e999}}', 'got Infinity'],
-    ['schema', { ...valid, ts: '23/11/2026' }, '/ts'],
-    ['device_mismatch', { ...valid, device_id: 'node-2' }, '"node-2"'],
-    ['clock_skew', { ...valid, ts: NOW + LIMITS.maxFutureSkewMs + 1 }, 'ahead of receive time'],
-    ['clock_skew', { ...valid, ts: NOW - LIMITS.maxPastSkewMs - 1 }, 'behind receive time'],
+    ['bad_json', '[[[[[[[[[1]]]]]]]]]', 'JSON nested 9 levels deep (limit 8)'],
+    ['schema', '42', 'payload: expected a JSON object, got 42'],
+    ['schema', '[1]', 'payload: expected a JSON object, got [1]'],
+    ['schema', { ...valid, extra: 1 }, 'extra: not a v1 telemetry field'],
+    ['schema', { ...valid, id: 'node-1' }, 'id: not a v1 telemetry field'],
+    ['schema', { ...valid, device_id: 'node-1' }, 'device_id: not a v1 telemetry field'],
+    ['schema', { boot: 1, seq: 1, metrics: { a: 1 } }, 'ts: required'],
+    ['schema', { ...valid, ts: true }, 'ts: expected RFC 3339 text or integer epoch'],
+    ['schema', { ...valid, ts: 1.5 }, 'ts 1.5: expected a non-negative integer of epoch'],
+    ['schema', { ...valid, ts: -1 }, 'ts -1: expected a non-negative integer'],
+    ['schema', { ...valid, ts: '23/11/2026' }, 'ts "23/11/2026": expected RFC 3339'],
+    ['schema', { ...valid, ts: '2026-02-30T00:00:00Z' }, 'day 30 does not exist in 2026-02'],
+    ['schema', { ...valid, ts: '2026-11-23T12:00:00' }, 'expected RFC 3339'],
+    [
+      'schema',
+      { ...valid, seq: -1 },
+      'seq: expected an integer from 0 to 9007199254740991, got -1',
+    ],
+    ['schema', { ...valid, seq: 1.5 }, 'seq: expected an integer'],
+    ['schema', { ...valid, boot: 2 ** 32 }, 'boot: expected an integer from 0 to 4294967295'],
+    ['schema', { ...valid, boot: '1' }, 'boot: expected an integer from 0 to 4294967295, got "1"'],
+    ['schema', { ts: NOW, seq: 1, metrics: { a: 1 } }, 'boot: required'],
+    ['schema', { ts: NOW, boot: 1, metrics: { a: 1 } }, 'seq: required'],
+    ['schema', { ts: NOW, boot: 1, seq: 1 }, 'metrics: required'],
+    ['schema', { ...valid, metrics: [1] }, 'metrics: expected an object'],
+    ['schema', { ...valid, metrics: {} }, 'metrics: empty (at least 1 metric)'],
+    ['schema', { ...valid, metrics: { Temp: 1 } }, 'metrics.Temp: metric names must match'],
+    ['schema', { ...valid, metrics: { '1a': 1 } }, 'metrics.1a: metric names must match'],
+    ['schema', { ...valid, metrics: { t: 'hot' } }, 'metrics.t: expected a finite number or'],
+    ['schema', { ...valid, metrics: { t: null } }, 'metrics.t: expected a finite number or'],
+    ['schema', { ...valid, metrics: { t: { v: 1 } } }, 'metrics.t: expected a finite number'],
+    [
+      'schema',
+      '{"ts":1,"boot":1,"seq":1,"metrics":{"temp":1e999}}',
+      'metrics.temp: expected a finite number or a boolean, got Infinity',
+    ],
+    ['device_mismatch', { ...valid, device_id: 'node-2' }, 'payload device_id "node-2" disagrees'],
+    ['device_mismatch', { ...valid, deviceId: 'node-2' }, 'payload deviceId "node-2"'],
+    ['device_mismatch', { ...valid, node_id: 7 }, 'payload node_id 7 disagrees'],
+    ['device_mismatch', { ...valid, drone_id: 'x', seq: -1 }, 'payload drone_id "x"'],
+    [
+      'clock_skew',
+      { ...valid, ts: '2031-01-01T00:00:00Z' },
+      'ts 2031-01-01T00:00:00Z is 4.1 years ahead of receive time (limit 5 min)',
+    ],
+    [
+      'clock_skew',
+      { ...valid, ts: NOW + LIMITS.maxFutureSkewMs + 1 },
+      'ahead of receive time (limit 5 min)',
+    ],
+    [
+      'clock_skew',
+      { ...valid, ts: NOW - LIMITS.maxPastSkewMs - 1 },
+      'behind receive time (limit 24 h)',
+    ],
     ['clock_skew', { ...valid, ts: Math.floor(NOW / 1000) }, 'looks like epoch seconds'],
-  ] as const)('rejects %s (%#)', (reason, payload, detail) => {
+  ] as const)('rejects %s: %j', (reason, payload, detail) => {
     const result = decode(payload);
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    expect(result.reason).toBe(reason);
-    expect(result.detail).toContain(detail);
+    expect(result).toMatchObject({ ok: false, reason, deviceId: 'node-1' });
+    if (!result.ok) expect(result.detail).toContain(detail);
   });
 
-  test('rejects an oversize payload before parsing it', () => {
-    const result = decodeTelemetry(
-      'devices/a/telemetry',
-      new Uint8Array(LIMITS.maxPayloadBytes + 1),
-      options,
-    );
-    expect(result).toMatchObject({ ok: false, reason: 'oversize', deviceId: 'a' });
-  });
-
-  test('rejects invalid UTF-8', () => {
-    const result = decodeTelemetry(
-      'devices/a/telemetry',
-      new Uint8Array([0x7b, 0xff, 0x7d]),
-      options,
-    );
-    expect(result).toMatchObject({ ok: false, reason: 'bad_utf8' });
-  });
-
-  test('limits hold exactly at the boundary', () => {
-    const atMetrics = Object.fromEntries(
-      Array.from({ length: LIMITS.maxMetrics }, (_, i) => [`m${i}`, i]),
-    );
-    expect(decode({ ...valid, metrics: atMetrics }).ok).toBe(true);
-    const overMetrics = { ...atMetrics, extra: 1 };
-    expect(decode({ ...valid, metrics: overMetrics })).toMatchObject({
+  test('rejects an oversize payload before looking at its bytes', () => {
+    const junk = new Uint8Array(LIMITS.maxPayloadBytes + 1).fill(0xff);
+    expect(decodeTelemetry('devices/a/telemetry', junk, options)).toEqual({
       ok: false,
-      reason: 'schema',
+      reason: 'oversize',
+      detail: `payload is ${LIMITS.maxPayloadBytes + 1} bytes (limit ${LIMITS.maxPayloadBytes})`,
+      deviceId: 'a',
     });
+  });
 
-    expect(decode({ ...valid, ts: NOW + LIMITS.maxFutureSkewMs }).ok).toBe(true);
-    expect(decode({ ...valid, ts: NOW - LIMITS.maxPastSkewMs }).ok).toBe(true);
-    expect(decode({ ...valid, boot: LIMITS.maxBoot }).ok).toBe(true);
+  test('rejects invalid UTF-8, including an overlong encoding and a lone surrogate', () => {
+    for (const raw of [
+      [0x7b, 0xff, 0x7d],
+      [0xc0, 0xaf],
+      [0xed, 0xa0, 0x80],
+    ]) {
+      const result = decodeTelemetry('devices/a/telemetry', new Uint8Array(raw), options);
+      expect(result).toEqual({
+        ok: false,
+        reason: 'bad_utf8',
+        detail: 'payload is not valid UTF-8',
+        deviceId: 'a',
+      });
+    }
+  });
 
-    const name63 = `a${'b'.repeat(62)}`;
-    expect(decode({ ...valid, metrics: { [name63]: 1 } }).ok).toBe(true);
-    expect(decode({ ...valid, metrics: { [`${name63}c`]: 1 } }).ok).toBe(false);
+  test('whitespace around the JSON is fine; valid multi-byte UTF-8 reaches the schema check', () => {
+    const result = decode(` {"ts":"2026-11-23T12:00:00Z","boot":1,"seq":0,"metrics":{"t":1}}\n`);
+    expect(result.ok).toBe(true);
+    expect(decode({ ...valid, metrics: { tempé: 1 } })).toMatchObject({
+      reason: 'schema',
+      detail: expect.stringContaining('metrics.tempé: metric names must match'),
+    });
+  });
 
-    const padded = (size: number) => {
-      const base = JSON.stringify({ ...valid, metrics: { pad: 1 } });
-      return `${base.slice(0, -1)}${' '.repeat(size - base.length)}}`;
+  test('a metric named __proto__ is refused by the name rule', () => {
+    const result = decode('{"ts":1795435200000,"boot":1,"seq":0,"metrics":{"__proto__":1}}');
+    expect(result).toMatchObject({ ok: false, reason: 'schema' });
+  });
+
+  test('never throws, whatever the bytes', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed;
     };
-    expect(decode(padded(LIMITS.maxPayloadBytes)).ok).toBe(true);
-    expect(decode(padded(LIMITS.maxPayloadBytes + 1))).toMatchObject({ reason: 'oversize' });
+    const base = bytes(valid);
+    for (let round = 0; round < 2_000; round++) {
+      const mutated = base.slice(0, random() % (base.length + 1));
+      for (let flips = random() % 4; flips >= 0; flips--) {
+        if (mutated.length > 0) mutated[random() % mutated.length] = random() % 256;
+      }
+      const result = decodeTelemetry('devices/a/telemetry', mutated, options);
+      expect(typeof result.ok).toBe('boolean');
+      if (!result.ok) expect(REJECT_REASONS).toContain(result.reason);
+    }
   });
 
   test('refuses topics that are not telemetry topics', () => {
     for (const topic of [
       'devices/a/state',
+      'devices/a/cmd/ack',
       'devices/a/telemetry/x',
+      'devices/a/telemetry/',
       'other/a/telemetry',
       'devices/+/telemetry',
+      'devices/#',
+      'iot/node/+/telemetry',
+      'iot/node/a/b/telemetry',
+      'iot/robot/a/telemetry',
+      'iot/sensors/x',
     ]) {
-      expect(decode(valid, topic)).toMatchObject({ ok: false, reason: 'unknown_topic' });
+      expect(decode(valid, topic)).toEqual({
+        ok: false,
+        reason: 'unknown_topic',
+        detail: `"${topic}" is not a telemetry topic`,
+      });
     }
   });
 
-  test('honours a custom topic root', () => {
-    expect(decode(valid, 'plant7/a/telemetry', { receivedAt: NOW, topicRoot: 'plant7' }).ok).toBe(
-      true,
-    );
-    expect(decode(valid, 'devices/a/telemetry', { receivedAt: NOW, topicRoot: 'plant7' }).ok).toBe(
-      false,
-    );
+  test('honours a custom topic root, including a multi-level one', () => {
+    const at = (topicRoot: string, topic: string) =>
+      decode(valid, topic, { receivedAt: NOW, topicRoot }).ok;
+    expect(at('plant7', 'plant7/a/telemetry')).toBe(true);
+    expect(at('plant7', 'devices/a/telemetry')).toBe(false);
+    expect(at('site/b', 'site/b/a/telemetry')).toBe(true);
   });
 });
 
-describe('decodeTelemetry legacy shapes', () => {
-  const flat = {
-    device_id: 'old-1',
-    timestamp: '2026-11-23T12:00:00Z',
-    sensors: { temp: 20.5, motion: 1, hum: 40 },
-  };
-  const node = {
-    node_id: 'n7',
-    timestamp: NOW / 1000,
-    sensors: { temperature: 19, humidity: 55 },
-    wifi_rssi: -61,
-    uptime: 3600,
-  };
-  const drone = {
-    drone_id: 'd2',
-    timestamp: NOW,
-    latitude: 52.1,
-    longitude: 4.3,
-    altitude: 120,
-    velocity: 8.5,
-    acceleration_x: 0.1,
-    acceleration_y: -0.2,
-    acceleration_z: 9.8,
-  };
-  const all = { legacy: { flat: true, node: true, drone: true }, receivedAt: NOW };
-
-  test('flat iot/sensors is off by default and maps onto v1 when enabled', () => {
-    expect(decode(flat, 'iot/sensors')).toMatchObject({ ok: false, reason: 'legacy_disabled' });
-    const result = decode(flat, 'iot/sensors', all);
-    expect(result).toEqual({
-      ok: true,
-      deviceId: 'old-1',
-      telemetry: {
-        ts: NOW,
-        boot: 0,
-        seq: NOW,
-        metrics: { temperature: 20.5, motion: true, humidity: 40 },
-      },
-      tsMs: NOW,
-    });
-  });
-
-  test('node shape: epoch seconds, RSSI and uptime become metrics', () => {
-    const result = decode(node, 'iot/node/n7/telemetry');
-    expect(result).toEqual({
-      ok: true,
-      deviceId: 'n7',
-      telemetry: {
-        ts: NOW,
-        boot: 0,
-        seq: NOW,
-        metrics: { temperature: 19, humidity: 55, rssi: -61, uptime: 3600 },
-      },
-      tsMs: NOW,
-    });
-  });
-
-  test('drone shape maps velocity and accelerations to canonical names', () => {
-    const result = decode(drone, 'iot/drone/d2/telemetry');
-    expect(result.ok && result.telemetry.metrics).toEqual({
-      latitude: 52.1,
-      longitude: 4.3,
-      altitude: 120,
-      speed: 8.5,
-      accel_x: 0.1,
-      accel_y: -0.2,
-      accel_z: 9.8,
-    });
-  });
-
-  test('a drone message without a timestamp takes the receive time', () => {
-    const { timestamp: _, ...untimed } = drone;
-    const result = decode(untimed, 'iot/drone/d2/telemetry');
-    expect(result.ok && result.tsMs).toBe(NOW);
-  });
-
-  test('payload ids disagreeing with the topic are device_mismatch', () => {
-    expect(decode({ ...node, node_id: 'n8' }, 'iot/node/n7/telemetry')).toMatchObject({
-      reason: 'device_mismatch',
-      deviceId: 'n7',
-    });
-    expect(decode({ ...drone, drone_id: 'x' }, 'iot/drone/d2/telemetry')).toMatchObject({
-      reason: 'device_mismatch',
-    });
-  });
-
-  test('legacy messages with bad fields or skewed clocks are rejected with reasons', () => {
-    expect(
-      decode({ ...node, sensors: { temperature: 'x' } }, 'iot/node/n7/telemetry'),
-    ).toMatchObject({ reason: 'schema' });
-    expect(decode({ ...drone, latitude: undefined }, 'iot/drone/d2/telemetry')).toMatchObject({
+describe('decodeTelemetry limits, exactly at and one past each', () => {
+  test('maxMetrics', () => {
+    const atLimit = Object.fromEntries(
+      Array.from({ length: LIMITS.maxMetrics }, (_, i) => [`m${i}`, i]),
+    );
+    expect(decode({ ...valid, metrics: atLimit }).ok).toBe(true);
+    expect(decode({ ...valid, metrics: { ...atLimit, extra: 1 } })).toMatchObject({
       reason: 'schema',
+      detail: `metrics: ${LIMITS.maxMetrics + 1} metrics (limit ${LIMITS.maxMetrics})`,
     });
-    expect(
-      decode({ ...node, timestamp: NOW / 1000 + 3600 }, 'iot/node/n7/telemetry'),
-    ).toMatchObject({ reason: 'clock_skew' });
-    expect(decode({ ...flat, sensors: { 'bad name!': 1 } }, 'iot/sensors', all)).toMatchObject({
+  });
+
+  test('metric name length (63 characters)', () => {
+    const name63 = `a${'b'.repeat(62)}`;
+    expect(decode({ ...valid, metrics: { [name63]: 1 } }).ok).toBe(true);
+    expect(decode({ ...valid, metrics: { [`${name63}c`]: 1 } })).toMatchObject({
       reason: 'schema',
     });
   });
 
-  test('node and drone adapters can be switched off', () => {
-    const off = { receivedAt: NOW, legacy: { flat: false, node: false, drone: false } };
-    expect(decode(node, 'iot/node/n7/telemetry', off)).toMatchObject({
-      reason: 'legacy_disabled',
-      deviceId: 'n7',
+  test('maxFutureSkewMs and maxPastSkewMs', () => {
+    expect(decode({ ...valid, ts: NOW + LIMITS.maxFutureSkewMs }).ok).toBe(true);
+    expect(decode({ ...valid, ts: NOW + LIMITS.maxFutureSkewMs + 1 })).toMatchObject({
+      reason: 'clock_skew',
     });
-    expect(decode(drone, 'iot/drone/d2/telemetry', off)).toMatchObject({
-      reason: 'legacy_disabled',
+    expect(decode({ ...valid, ts: NOW - LIMITS.maxPastSkewMs }).ok).toBe(true);
+    expect(decode({ ...valid, ts: NOW - LIMITS.maxPastSkewMs - 1 })).toMatchObject({
+      reason: 'clock_skew',
     });
+  });
+
+  test('maxBoot, and boot 0 (reserved for legacy, still accepted)', () => {
+    expect(decode({ ...valid, boot: LIMITS.maxBoot }).ok).toBe(true);
+    expect(decode({ ...valid, boot: LIMITS.maxBoot + 1 })).toMatchObject({ reason: 'schema' });
+    expect(decode({ ...valid, boot: 0 }).ok).toBe(true);
+  });
+
+  test('seq up to the largest safe integer', () => {
+    expect(decode({ ...valid, seq: Number.MAX_SAFE_INTEGER }).ok).toBe(true);
+    expect(decode(`{"ts":${NOW},"boot":1,"seq":9007199254740993,"metrics":{"a":1}}`)).toMatchObject(
+      { reason: 'schema' },
+    );
+  });
+
+  test('maxPayloadBytes', () => {
+    const padded = (size: number) => {
+      const base = JSON.stringify(valid);
+      return `${base.slice(0, -1)}${' '.repeat(size - base.length)}}`;
+    };
+    expect(bytes(padded(LIMITS.maxPayloadBytes)).byteLength).toBe(LIMITS.maxPayloadBytes);
+    expect(decode(padded(LIMITS.maxPayloadBytes)).ok).toBe(true);
+    expect(decode(padded(LIMITS.maxPayloadBytes + 1))).toMatchObject({ reason: 'oversize' });
   });
 });

@@ -1,13 +1,18 @@
 export {
   type Decoded,
   type DecodeOptions,
-  decodeCommandAck,
-  decodeState,
   decodeTelemetry,
   REJECT_REASONS,
   type Rejected,
   type RejectReason,
 } from './decode';
+export {
+  decodeCommand,
+  decodeCommandAck,
+  decodeEvent,
+  decodeState,
+  type MessageRejected,
+} from './device-messages';
 export { encodeCommand, encodeTelemetry } from './encode';
 export { jsonDepth, parseJsonPayload } from './json';
 export {
@@ -16,10 +21,14 @@ export {
   adaptFlat,
   adaptNode,
   DEFAULT_LEGACY,
+  type DroneMessage,
+  type FlatMessage,
   LEGACY_TOPICS,
   type LegacyShape,
   type LegacyToggles,
   legacyTimestampMs,
+  type NodeMessage,
+  SENSOR_RENAMES,
 } from './legacy';
 export { LIMITS, METRIC_NAME_PATTERN } from './limits';
 export {
@@ -43,10 +52,12 @@ export {
   type Telemetry,
   TelemetrySchema,
 } from './schemas';
-export { checkSkew, timestampMs } from './timestamp';
+export { IDENTITY_FIELDS } from './telemetry-errors';
+export { checkSkew, type ParsedInstant, parseTimestamp, timestampMs } from './timestamp';
 export {
   DEFAULT_TOPIC_ROOT,
   DEVICE_ID_PATTERN,
+  EVENT_NAME_PATTERN,
   type ParsedTopic,
   parseTopic,
   type TopicKind,

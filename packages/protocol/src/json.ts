@@ -8,6 +8,7 @@ export type ParsedJson =
 
 /** Size check, strict UTF-8, JSON.parse and a nesting-depth guard; never throws. */
 export function parseJsonPayload(payload: Uint8Array): ParsedJson {
+  // Before decoding anything, so an oversize payload costs nothing but this comparison.
   if (payload.byteLength > LIMITS.maxPayloadBytes) {
     return {
       ok: false,
@@ -38,20 +39,33 @@ export function parseJsonPayload(payload: Uint8Array): ParsedJson {
   return { ok: true, value };
 }
 
-/** Nesting depth of a parsed JSON value (a scalar is 0, `{}` is 1), computed without recursion. */
+/**
+ * Nesting depth of a parsed JSON value: a scalar is 0, `{}` and `[]` are 1, `{"a":[1]}` is 2.
+ * Stops descending one level past LIMITS.maxJsonDepth, so the recursion stays shallow whatever
+ * the input and the answer is exact up to the limit and "limit + 1" beyond it.
+ */
 export function jsonDepth(value: unknown): number {
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const entry = stack.pop();
-    if (entry === undefined) break;
-    const [node, depth] = entry;
-    if (node === null || typeof node !== 'object') continue;
-    const level = depth + 1;
-    if (level > max) max = level;
-    if (level > LIMITS.maxJsonDepth) return level;
-    for (const child of Array.isArray(node) ? node : Object.values(node))
-      stack.push([child, level]);
+  return depthBelow(value, 0);
+}
+
+function depthBelow(node: unknown, level: number): number {
+  if (node === null || typeof node !== 'object') return level;
+  const inner = level + 1;
+  if (inner > LIMITS.maxJsonDepth) return inner;
+  let max = inner;
+  if (Array.isArray(node)) {
+    for (const child of node) {
+      const depth = depthBelow(child, inner);
+      if (depth > max) max = depth;
+      if (max > LIMITS.maxJsonDepth) return max;
+    }
+    return max;
+  }
+  const record = node as Record<string, unknown>;
+  for (const key in record) {
+    const depth = depthBelow(record[key], inner);
+    if (depth > max) max = depth;
+    if (max > LIMITS.maxJsonDepth) return max;
   }
   return max;
 }

@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test';
-import { decodeCommandAck, decodeState } from './decode';
+import { decodeCommandAck, decodeState } from './device-messages';
 import { canonicalMetric } from './metrics';
 import { jsonSchemas } from './schemas';
 

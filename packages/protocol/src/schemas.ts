@@ -25,9 +25,12 @@ export const TelemetrySchema = Type.Object(
       maximum: Number.MAX_SAFE_INTEGER,
       description: '+1 per message',
     }),
+    // additionalProperties: false makes a badly named metric fail validation instead of being
+    // skipped by patternProperties.
     metrics: Type.Record(Type.String({ pattern: METRIC_NAME_PATTERN }), MetricValue, {
       minProperties: 1,
       maxProperties: LIMITS.maxMetrics,
+      additionalProperties: false,
     }),
   },
   { $id: 'vigil/v1/telemetry', title: 'Telemetry', additionalProperties: false },

@@ -1,21 +1,43 @@
+import { LIMITS } from './limits';
+
 /** Topic layout of protocol v1: `<root>/<device id>/<kind>`. */
 export const DEFAULT_TOPIC_ROOT = 'devices';
 
 export type TopicKind = 'telemetry' | 'state' | 'event' | 'cmd' | 'cmd_ack';
 
-/** Device ids are safe as one topic level: no '/', '+', '#', '$' or spaces. */
+/** Device ids are safe as one topic level: no '/', '+', '#', '$' or spaces, at most 64 chars. */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-const EVENT_NAME_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
+/** Event names (`<root>/<id>/event/<name>`): lower-case snake case, LIMITS.maxEventNameLength. */
+export const EVENT_NAME_PATTERN = new RegExp(
+  `^[a-z][a-z0-9_]{0,${LIMITS.maxEventNameLength - 1}}$`,
+);
 
-/** Builders for every topic a device or the server uses. */
+/** Refuses ids that would turn a topic into a wildcard filter or add levels to it. */
+function level(deviceId: string): string {
+  if (!DEVICE_ID_PATTERN.test(deviceId)) {
+    throw new RangeError(
+      `device id ${JSON.stringify(deviceId)} does not match ${DEVICE_ID_PATTERN}`,
+    );
+  }
+  return deviceId;
+}
+
+/** Builders for every topic a device or the server uses; they throw RangeError on a bad id or name. */
 export const topics = {
-  telemetry: (deviceId: string, root = DEFAULT_TOPIC_ROOT) => `${root}/${deviceId}/telemetry`,
-  state: (deviceId: string, root = DEFAULT_TOPIC_ROOT) => `${root}/${deviceId}/state`,
-  event: (deviceId: string, name: string, root = DEFAULT_TOPIC_ROOT) =>
-    `${root}/${deviceId}/event/${name}`,
-  cmd: (deviceId: string, root = DEFAULT_TOPIC_ROOT) => `${root}/${deviceId}/cmd`,
-  cmdAck: (deviceId: string, root = DEFAULT_TOPIC_ROOT) => `${root}/${deviceId}/cmd/ack`,
+  telemetry: (deviceId: string, root = DEFAULT_TOPIC_ROOT) =>
+    `${root}/${level(deviceId)}/telemetry`,
+  state: (deviceId: string, root = DEFAULT_TOPIC_ROOT) => `${root}/${level(deviceId)}/state`,
+  event: (deviceId: string, name: string, root = DEFAULT_TOPIC_ROOT) => {
+    if (!EVENT_NAME_PATTERN.test(name)) {
+      throw new RangeError(
+        `event name ${JSON.stringify(name)} does not match ${EVENT_NAME_PATTERN}`,
+      );
+    }
+    return `${root}/${level(deviceId)}/event/${name}`;
+  },
+  cmd: (deviceId: string, root = DEFAULT_TOPIC_ROOT) => `${root}/${level(deviceId)}/cmd`,
+  cmdAck: (deviceId: string, root = DEFAULT_TOPIC_ROOT) => `${root}/${level(deviceId)}/cmd/ack`,
 };
 
 export type ParsedTopic = { deviceId: string; kind: TopicKind; eventName?: string };

@@ -1,39 +1,41 @@
 import { expect, test } from 'bun:test';
-import { decodeCommandAck, decodeState } from './device-messages';
+import { LIMITS } from './limits';
 import { canonicalMetric } from './metrics';
 import { jsonSchemas } from './schemas';
 
-const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
-
-test('every message kind has a JSON Schema document with an id', () => {
-  for (const [kind, schema] of Object.entries(jsonSchemas)) {
-    expect(schema.$id).toStartWith('vigil/v1/');
-    expect(JSON.parse(JSON.stringify(schema)).type).toBe('object');
-    expect(kind.length).toBeGreaterThan(0);
+test('every message kind has a plain JSON Schema document with an id and a title', () => {
+  expect(Object.keys(jsonSchemas).sort()).toEqual([
+    'cmd',
+    'cmd_ack',
+    'event',
+    'state',
+    'telemetry',
+  ]);
+  for (const schema of Object.values(jsonSchemas)) {
+    const plain = JSON.parse(JSON.stringify(schema));
+    expect(plain.$id).toStartWith('vigil/v1/');
+    expect(plain.title.length).toBeGreaterThan(0);
+    expect(plain.type).toBe('object');
   }
 });
 
-test('state messages: Last Will shape and full shape', () => {
-  expect(decodeState(bytes({ online: false }))).toEqual({ ok: true, state: { online: false } });
-  const full = { online: true, fw: '1.4.2', model: 'esp32-env', rssi: -58, uptime: 12 };
-  expect(decodeState(bytes(full))).toEqual({ ok: true, state: full });
-  expect(decodeState(bytes({ fw: '1' }))).toMatchObject({ ok: false, reason: 'schema' });
-});
-
-test('command acks: statuses are a closed set', () => {
-  expect(decodeCommandAck(bytes({ id: 'c1', status: 'done', result: { angle: 90 } })).ok).toBe(
-    true,
-  );
-  expect(decodeCommandAck(bytes({ id: 'c1', status: 'maybe' }))).toMatchObject({
-    ok: false,
-    reason: 'schema',
+test('the telemetry JSON Schema carries the limits, so other validators enforce them too', () => {
+  const plain = JSON.parse(JSON.stringify(jsonSchemas.telemetry));
+  expect(plain.additionalProperties).toBe(false);
+  expect(plain.required.sort()).toEqual(['boot', 'metrics', 'seq', 'ts']);
+  expect(plain.properties.boot.maximum).toBe(LIMITS.maxBoot);
+  expect(plain.properties.metrics).toMatchObject({
+    maxProperties: LIMITS.maxMetrics,
+    minProperties: 1,
+    additionalProperties: false,
+    patternProperties: { [LIMITS.metricNamePattern.source]: expect.anything() },
   });
-  expect(decodeCommandAck(new Uint8Array([0xff]))).toMatchObject({ ok: false, reason: 'bad_utf8' });
 });
 
 test('canonical metrics carry units; other names are unknown, not refused', () => {
   expect(canonicalMetric('temperature')?.unit).toBe('°C');
   expect(canonicalMetric('accel_z')?.unit).toBe('m/s²');
+  expect(canonicalMetric('motion')?.kind).toBe('boolean');
   expect(canonicalMetric('co2_ppm')).toBeUndefined();
   expect(canonicalMetric('toString')).toBeUndefined();
 });

@@ -1,6 +1,9 @@
 import { describe, expect, test } from 'bun:test';
 import { ConfigError, loadConfig } from './config';
 
+/** Any existing file stands in for a PEM path (the config checks existence, not content). */
+const PEM = import.meta.path;
+
 /** The ConfigError thrown for `env`, or a failure when none is thrown. */
 function errorFor(env: Record<string, string>): ConfigError {
   try {
@@ -38,6 +41,9 @@ describe('loadConfig defaults', () => {
         legacy: { flat: false, node: true, drone: true },
       },
       logLevel: 'info',
+      auth: { secureCookies: false },
+      brokerAccess: 'aedes',
+      devices: { offlineAfterS: 300 },
     });
   });
 
@@ -73,6 +79,16 @@ describe('loadConfig accepts good values', () => {
       LEGACY_NODE: 'false',
       LEGACY_DRONE: '0',
       LOG_LEVEL: 'DEBUG',
+      ADMIN_USER: 'root',
+      ADMIN_PASSWORD: 'a long admin password',
+      TLS_CERT: PEM,
+      TLS_KEY: PEM,
+      TLS_CA: PEM,
+      MQTT_CA: PEM,
+      MQTT_CERT: PEM,
+      MQTT_KEY: PEM,
+      BROKER_ACCESS: 'dynsec',
+      DEVICE_OFFLINE_AFTER_S: '90',
     });
     expect(config).toEqual({
       port: 8080,
@@ -98,6 +114,14 @@ describe('loadConfig accepts good values', () => {
         legacy: { flat: true, node: false, drone: false },
       },
       logLevel: 'debug',
+      auth: {
+        firstAdmin: { username: 'root', password: 'a long admin password' },
+        secureCookies: true,
+      },
+      https: { cert: PEM, key: PEM, ca: PEM },
+      mqttTls: { ca: PEM, cert: PEM, key: PEM },
+      brokerAccess: 'dynsec',
+      devices: { offlineAfterS: 90 },
     });
   });
 
@@ -139,6 +163,16 @@ describe('loadConfig rejects bad values, naming the variable', () => {
     ['LEGACY_NODE', { LEGACY_NODE: '2' }, /true or false/],
     ['LEGACY_DRONE', { LEGACY_DRONE: 'nope' }, /true or false/],
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }, /debug, info, warn, error/],
+    ['ADMIN_PASSWORD', { ADMIN_USER: 'root' }, /set together/],
+    ['ADMIN_USER', { ADMIN_PASSWORD: 'a long admin password' }, /set together/],
+    ['ADMIN_PASSWORD', { ADMIN_USER: 'root', ADMIN_PASSWORD: 'short' }, /at least 12/],
+    ['BROKER_ACCESS', { BROKER_ACCESS: 'acl' }, /dynsec, aedes, none/],
+    ['BROKER_ACCESS', { BROKER_ACCESS: 'dynsec' }, /needs Mosquitto/],
+    ['BROKER_ACCESS', { MQTT_URL: 'mqtt://b:1883', BROKER_ACCESS: 'aedes' }, /embedded broker/],
+    ['TLS_CERT', { TLS_CERT: '/nonexistent/server.crt', TLS_KEY: PEM }, /existing PEM file/],
+    ['TLS_KEY', { TLS_CERT: PEM }, /set together/],
+    ['MQTT_KEY', { MQTT_CERT: PEM }, /set together/],
+    ['DEVICE_OFFLINE_AFTER_S', { DEVICE_OFFLINE_AFTER_S: '5' }, /from 10 to 604800/],
   ];
   for (const [variable, env, expected] of cases) {
     test(`${variable}=${JSON.stringify(Object.values(env).at(-1))}`, () => {
@@ -151,6 +185,21 @@ describe('loadConfig rejects bad values, naming the variable', () => {
 
   test('a URL with a password never appears in the message', () => {
     const error = errorFor({ DATABASE_URL: 'mysql://user:hunter2@db/vigil' });
+    expect(error.message).not.toContain('hunter2');
+  });
+});
+
+describe('security defaults', () => {
+  test('an external broker defaults to unmanaged access; HTTPS makes cookies Secure', () => {
+    expect(loadConfig({ MQTT_URL: 'mqtt://b:1883' }).brokerAccess).toBe('none');
+    expect(loadConfig({ TLS_CERT: PEM, TLS_KEY: PEM }).auth.secureCookies).toBe(true);
+    expect(
+      loadConfig({ TLS_CERT: PEM, TLS_KEY: PEM, SECURE_COOKIES: 'false' }).auth.secureCookies,
+    ).toBe(false);
+  });
+
+  test('the admin password never appears in an error', () => {
+    const error = errorFor({ ADMIN_USER: 'root', ADMIN_PASSWORD: 'hunter2' });
     expect(error.message).not.toContain('hunter2');
   });
 });

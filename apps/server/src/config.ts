@@ -14,6 +14,8 @@ import {
   readUrl,
 } from './config-read';
 
+import { readSecurityConfig, type SecurityConfig } from './config-security';
+
 export { ConfigError } from './config-read';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -22,7 +24,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type Config = {
   /** PORT: HTTP listen port (0 picks a free one). */
   port: number;
-  /** HOST: HTTP bind address; the API has no authentication yet, so loopback by default. */
+  /** HOST: HTTP bind address (loopback by default; 0.0.0.0 to serve the network). */
   host: string;
   /** DATA_DIR: where PGlite keeps its files when DATABASE_URL is absent. */
   dataDir: string;
@@ -33,7 +35,7 @@ export type Config = {
     url?: string;
     /** MQTT_PORT: the embedded broker's listen port. */
     port: number;
-    /** MQTT_HOST: the embedded broker's bind address (it has no authentication: loopback default). */
+    /** MQTT_HOST: the embedded broker's bind address (loopback by default). */
     host: string;
     username?: string;
     password?: string;
@@ -54,7 +56,7 @@ export type Config = {
     legacy: { flat: boolean; node: boolean; drone: boolean };
   };
   logLevel: LogLevel;
-};
+} & SecurityConfig;
 
 /** Validates the environment and returns the typed configuration; throws ConfigError. */
 export function loadConfig(env: Env): Config {
@@ -104,6 +106,7 @@ export function loadConfig(env: Env): Config {
       },
     },
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    ...readSecurityConfig(env, readString(env, 'MQTT_URL') === undefined),
   };
 }
 

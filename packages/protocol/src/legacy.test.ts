@@ -85,6 +85,15 @@ describe('flat iot/sensors', () => {
     });
   });
 
+  test('an empty sensors object is refused, not stored as a reading without metrics', () => {
+    expect(adaptFlat({ ...flat, sensors: {} })).toEqual({
+      ok: false,
+      reason: 'schema',
+      detail: 'sensors: no readings in the message',
+      deviceId: 'old-1',
+    });
+  });
+
   test('another identity field disagreeing with device_id is device_mismatch', () => {
     expect(decode({ ...flat, node_id: 'old-2' }, 'iot/sensors', allOn)).toMatchObject({
       reason: 'device_mismatch',
@@ -155,6 +164,17 @@ describe('node iot/node/<id>/telemetry', () => {
       reason: 'clock_skew',
       detail: expect.stringContaining('60 min ahead'),
     });
+  });
+});
+
+test('maxMetrics holds after the adapter adds rssi and uptime', () => {
+  const sensors = (count: number) =>
+    Object.fromEntries(Array.from({ length: count }, (_, i) => [`s${i}`, i]));
+  const topic = 'iot/node/n7/telemetry';
+  expect(decode({ ...node, sensors: sensors(62) }, topic).ok).toBe(true);
+  expect(decode({ ...node, sensors: sensors(63) }, topic)).toMatchObject({
+    reason: 'schema',
+    detail: '65 metrics after mapping (limit 64)',
   });
 });
 

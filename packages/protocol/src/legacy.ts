@@ -117,9 +117,6 @@ export function adaptNode(topicDeviceId: string, value: unknown): Adapted {
     }
     metrics.uptime = payload.uptime;
   }
-  if (Object.keys(metrics).length === 0) {
-    return schemaProblem('sensors: no readings in the message', topicDeviceId);
-  }
   return toTelemetry(topicDeviceId, legacyTimestampMs(payload.timestamp), metrics);
 }
 
@@ -187,6 +184,12 @@ function toTelemetry(
   metrics: Record<string, number | boolean> | string,
 ): Adapted {
   if (typeof metrics === 'string') return schemaProblem(metrics, deviceId);
+  // The same metric rules as v1: the adapters add fields, so the count is checked after them.
+  const count = Object.keys(metrics).length;
+  if (count === 0) return schemaProblem('sensors: no readings in the message', deviceId);
+  if (count > LIMITS.maxMetrics) {
+    return schemaProblem(`${count} metrics after mapping (limit ${LIMITS.maxMetrics})`, deviceId);
+  }
   if (!ts.ok) return schemaProblem(ts.detail, deviceId);
   return {
     ok: true,

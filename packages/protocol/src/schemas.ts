@@ -66,7 +66,11 @@ export const CommandSchema = Type.Object(
     id: Type.String({ minLength: 1, maxLength: 64 }),
     name: Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }),
     params: Type.Record(Type.String(), Type.Unknown()),
-    expiresAt: Type.Integer({ minimum: 0, description: 'Epoch milliseconds' }),
+    expiresAt: Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'Epoch milliseconds; not executed after this',
+    }),
   },
   { $id: 'vigil/v1/cmd', title: 'Command', additionalProperties: false },
 );

@@ -13,12 +13,15 @@ export type VigilEvent =
       ts: number;
       metrics: Record<string, number | boolean>;
     }
-  | { type: 'device_registered'; deviceId: string };
+  | { type: 'device_registered'; deviceId: string }
+  /** A device went online or offline (state message, Last Will, or silence). */
+  | { type: 'device_state'; deviceId: string; online: boolean };
 
 // A Record, so adding a variant to VigilEvent without listing it here fails to compile.
 const EVENT_TYPE_FLAGS: Record<VigilEvent['type'], true> = {
   telemetry: true,
   device_registered: true,
+  device_state: true,
 };
 /** Every event type, for filters at the edges. */
 export const EVENT_TYPES = Object.keys(EVENT_TYPE_FLAGS) as [

@@ -1,0 +1,233 @@
+import { canonicalMetric } from '@vigil/protocol';
+import { ArrivalTrack } from './arrival';
+import { GpsTrack } from './geo';
+import { type MetricFacts, MetricTrack } from './metric-track';
+import { FEATURE_INDEX as F, FEATURE_COUNT } from './names';
+import { type Relation, SessionTrack } from './session';
+
+/** A decoded telemetry reading as the detector sees it. */
+export type TelemetryReading = {
+  /** Epoch ms at the server. */
+  receivedAt: number;
+  /** The device's own timestamp, epoch ms. */
+  tsMs: number;
+  boot: number;
+  seq: number;
+  metrics: Record<string, number | boolean>;
+};
+
+/** What the window learned about one message beyond the feature vector; the rule detectors read it. */
+export type MessageFacts = {
+  relation: Relation;
+  missing: number;
+  seqBehind: number;
+  tsBehindMs: number;
+  /** Receive gap over the device's normal interval (0 while unknown). */
+  gapRatio: number;
+  /** Recent rate over the device's normal rate (0 while unknown). */
+  rateRatio: number;
+  /** ts - receivedAt. */
+  skewMs: number;
+  /** Implied ground speed from the last trusted GPS fix, m/s (0 without lat/lon). */
+  gpsSpeed: number;
+  gpsJump: boolean;
+  /** A canonical metric outside its physical range, or null. */
+  outOfRange: { name: string; value: number } | null;
+  motion: boolean;
+  /** Centimetres, when the device reports proximity. */
+  proximity: number | null;
+  proximityBaseline: number | null;
+  /** Degrees above the temperature's recent level, when reported. */
+  temperatureRise: number | null;
+};
+
+/** Metrics tracked per device at most (the protocol's own per-message limit). */
+export const MAX_TRACKED_METRICS = 64;
+/** Fallback for "recent" before the normal interval is known. */
+const DEFAULT_QUIET_MS = 10_000;
+
+/**
+ * Per-device rolling state, updated message by message in O(1) with fixed memory, producing the
+ * fixed-length feature vector of `FEATURE_NAMES` for every reading. The one implementation used
+ * by training and by the server.
+ *
+ * Messages that are not the device's running session (a replay, a second live boot) are scored
+ * against the window but never folded into it, so an attacker cannot teach it their values.
+ */
+export class DeviceWindow {
+  private readonly tracks = new Map<string, MetricTrack>();
+  private readonly arrival = new ArrivalTrack();
+  private readonly session = new SessionTrack();
+  private readonly gps = new GpsTrack();
+  private readonly facts: MetricFacts = { z: 0, roughness: 0, freeze: 0, level: 0 };
+  private order = 0;
+
+  /** Number of messages folded in so far. */
+  get size(): number {
+    return this.order;
+  }
+
+  /** Folds `reading` in and writes its features to `out[offset .. offset + FEATURE_COUNT)`. */
+  update(reading: TelemetryReading, out: Float32Array, offset = 0): MessageFacts {
+    out.fill(0, offset, offset + FEATURE_COUNT);
+    const quietMs = Math.max(DEFAULT_QUIET_MS, 5 * this.arrival.normalMs);
+    const s = this.session.update(
+      reading.boot,
+      reading.seq,
+      reading.tsMs,
+      reading.receivedAt,
+      quietMs,
+    );
+    const skewMs = reading.tsMs - reading.receivedAt;
+    const facts: MessageFacts = {
+      relation: s.relation,
+      missing: s.missing,
+      seqBehind: s.seqBehind,
+      tsBehindMs: s.tsBehindMs,
+      gapRatio: 0,
+      rateRatio: 0,
+      skewMs,
+      gpsSpeed: 0,
+      gpsJump: false,
+      outOfRange: findOutOfRange(reading.metrics),
+      motion: reading.metrics.motion === true,
+      proximity: numberOrNull(reading.metrics.proximity),
+      proximityBaseline: null,
+      temperatureRise: null,
+    };
+    out[offset + F.seq_missing_log] = Math.log1p(s.missing);
+    out[offset + F.seq_behind_log] = s.relation === 'replay' ? Math.log1p(s.seqBehind + 1) : 0;
+    out[offset + F.ts_behind_log] = Math.log1p(s.tsBehindMs / 1000);
+    out[offset + F.second_boot] = s.relation === 'second_boot' ? 1 : 0;
+    out[offset + F.skew_log] = Math.log1p(Math.abs(skewMs) / 1000);
+    out[offset + F.out_of_range] = facts.outOfRange === null ? 0 : 1;
+    out[offset + F.motion] = facts.motion ? 1 : 0;
+    if (s.relation === 'replay' || s.relation === 'second_boot') return facts;
+
+    this.order += 1;
+    const [gap, rate] = this.arrival.update(reading.receivedAt);
+    facts.gapRatio = gap;
+    facts.rateRatio = rate;
+    out[offset + F.gap_log] = gap > 0 ? clamp(Math.log2(gap), -8, 12) : 0;
+    out[offset + F.rate_log] = rate > 0 ? clamp(Math.log2(rate), -8, 12) : 0;
+
+    this.canonicalFacts(reading, facts, out, offset);
+    this.metricFeatures(reading.metrics, out, offset);
+    return facts;
+  }
+
+  private canonicalFacts(
+    reading: TelemetryReading,
+    facts: MessageFacts,
+    out: Float32Array,
+    offset: number,
+  ): void {
+    const { latitude, longitude, temperature } = reading.metrics;
+    if (typeof latitude === 'number' && typeof longitude === 'number') {
+      const fix = this.gps.update(latitude, longitude, reading.receivedAt);
+      facts.gpsSpeed = fix.speed;
+      facts.gpsJump = fix.jump;
+      out[offset + F.gps_speed_log] = Math.log1p(fix.speed);
+    }
+    const proximity = this.tracks.get('proximity');
+    if (facts.proximity !== null && proximity?.warm) {
+      facts.proximityBaseline = proximity.baseline;
+      const drop = proximity.baseline / Math.max(facts.proximity, 0.5);
+      out[offset + F.proximity_drop] = drop > 1 ? Math.log(drop) : 0;
+    }
+    const thermo = this.tracks.get('temperature');
+    if (typeof temperature === 'number' && thermo?.warm) {
+      facts.temperatureRise = temperature - thermo.baseline;
+      out[offset + F.temperature_rise] = clamp(facts.temperatureRise, -20, 20);
+    }
+  }
+
+  private metricFeatures(
+    metrics: Record<string, number | boolean>,
+    out: Float32Array,
+    offset: number,
+  ): void {
+    let zMax = 0;
+    let roughMax = 0;
+    let freezeMax = 0;
+    let levelMax = 0;
+    let numeric = 0;
+    let frozen = 0;
+    for (const name in metrics) {
+      const value = metrics[name];
+      if (typeof value !== 'number') continue;
+      const track = this.track(name);
+      const spec = canonicalMetric(name);
+      const atBound = spec !== undefined && (value === spec.min || value === spec.max);
+      track.update(value, atBound, this.order, this.facts);
+      numeric += 1;
+      if (this.facts.freeze >= 3) frozen += 1;
+      if (this.facts.z > zMax) zMax = this.facts.z;
+      if (this.facts.roughness > roughMax) roughMax = this.facts.roughness;
+      if (this.facts.freeze > freezeMax) freezeMax = this.facts.freeze;
+      if (this.facts.level > levelMax) levelMax = this.facts.level;
+    }
+    out[offset + F.z_max] = Math.log1p(zMax);
+    out[offset + F.roughness_max] = Math.log1p(roughMax);
+    out[offset + F.freeze_max] = Math.log1p(freezeMax);
+    out[offset + F.frozen_fraction] = numeric > 0 ? frozen / numeric : 0;
+    out[offset + F.level_max] = Math.log1p(levelMax);
+  }
+
+  /** The track of `name`, evicting the longest-unseen one when the device exceeds the bound. */
+  private track(name: string): MetricTrack {
+    let track = this.tracks.get(name);
+    if (track !== undefined) return track;
+    if (this.tracks.size >= MAX_TRACKED_METRICS) {
+      let stalest: string | undefined;
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const [key, t] of this.tracks) {
+        if (t.seen.at < oldest) {
+          oldest = t.seen.at;
+          stalest = key;
+        }
+      }
+      if (stalest !== undefined) this.tracks.delete(stalest);
+    }
+    track = new MetricTrack();
+    this.tracks.set(name, track);
+    return track;
+  }
+}
+
+/**
+ * Rebuilds a device's window from its recent readings, oldest first (the server calls this on a
+ * cache miss, so a restart or another replica does not blind the detector).
+ */
+export function rebuildWindow(readings: Iterable<TelemetryReading>): DeviceWindow {
+  const window = new DeviceWindow();
+  const scratch = new Float32Array(FEATURE_COUNT);
+  for (const reading of readings) window.update(reading, scratch);
+  return window;
+}
+
+function findOutOfRange(
+  metrics: Record<string, number | boolean>,
+): { name: string; value: number } | null {
+  for (const name in metrics) {
+    const value = metrics[name];
+    if (typeof value !== 'number') continue;
+    const spec = canonicalMetric(name);
+    if (spec === undefined) continue;
+    if (
+      (spec.min !== undefined && value < spec.min) ||
+      (spec.max !== undefined && value > spec.max)
+    ) {
+      return { name, value };
+    }
+  }
+  return null;
+}
+
+function numberOrNull(value: number | boolean | undefined): number | null {
+  return typeof value === 'number' ? value : null;
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : x > hi ? hi : x;
+}

@@ -1,0 +1,145 @@
+import { RobustLevel, RobustScale } from './robust-scale';
+
+/** Readings in the rolling window of one metric (mean, std, z-score). */
+export const WINDOW = 32;
+/** Recent absolute deltas whose upper median measures roughness (noise bursts). */
+const ROUGH = 8;
+/** A metric's features stay neutral until it has been seen this many times. */
+export const MIN_READINGS = 24;
+/** Rolling sums are recomputed from the ring this often, so float error cannot accumulate. */
+const RECOMPUTE_EVERY = 256;
+const TINY = 1e-9;
+
+/** Per-reading facts about one metric, relative to that metric's own history on this device. */
+export type MetricFacts = {
+  /** |x - rolling mean| / rolling std (floored by the long-run spread). */
+  z: number;
+  /** Upper median of recent |delta| over the long-run typical |delta|. */
+  roughness: number;
+  /** Readings the value has stayed exactly the same, weighted by how often it normally changes. */
+  freeze: number;
+  /** |x - slow robust level| over the long-run typical deviation from it (drift). */
+  level: number;
+};
+
+/**
+ * The rolling state of one numeric metric of one device: a fixed ring of recent readings with
+ * running sums, a ring of recent |deltas|, robust long-run scales and a slow level. O(1) per
+ * reading (the roughness median sorts a copy of 8 numbers), fixed memory.
+ */
+export class MetricTrack {
+  private readonly ring = new Float64Array(WINDOW);
+  private readonly deltas = new Float64Array(ROUGH);
+  private readonly sortBuf = new Float64Array(ROUGH);
+  private head = 0;
+  private count = 0;
+  private sum = 0;
+  private sumSq = 0;
+  private sinceRecompute = 0;
+  /** Values are stored relative to the first reading, keeping sums well conditioned. */
+  private ref = 0;
+  private deltaHead = 0;
+  private deltaCount = 0;
+  private last = Number.NaN;
+  private run = 0;
+  private changeRate = 0.5;
+  readonly seen: { n: number; at: number } = { n: 0, at: 0 };
+  private readonly deltaScale = new RobustScale(1 / 128);
+  private readonly spreadScale = new RobustScale(1 / 128);
+  private readonly levelScale = new RobustScale(1 / 256);
+  private readonly level = new RobustLevel(1 / 256);
+
+  /** The slow robust level in the metric's own units (its normal value lately). */
+  get baseline(): number {
+    return this.level.value + this.ref;
+  }
+
+  /** Whether the metric has been seen often enough for its facts to mean something. */
+  get warm(): boolean {
+    return this.seen.n >= MIN_READINGS;
+  }
+
+  /**
+   * Folds reading `x` in and returns its facts against the state before it. `atBound` says the
+   * value sits at a physical limit (a hovering drone's speed of exactly 0), where a repeated
+   * value is expected rather than frozen.
+   */
+  update(x: number, atBound: boolean, order: number, out: MetricFacts): void {
+    if (this.seen.n === 0) this.ref = x;
+    const v = x - this.ref;
+    const warm = this.seen.n >= MIN_READINGS;
+    this.seen.n += 1;
+    this.seen.at = order;
+
+    let spread = 0;
+    if (this.count >= 2) {
+      const mean = this.sum / this.count;
+      spread = Math.sqrt(Math.max(0, this.sumSq / this.count - mean * mean));
+      const floor = Math.max(spread, 0.5 * this.spreadScale.value, 0.5 * this.deltaScale.value);
+      out.z = warm ? Math.abs(v - mean) / Math.max(floor, TINY * (1 + Math.abs(x))) : 0;
+    } else {
+      out.z = 0;
+    }
+
+    if (!Number.isNaN(this.last)) {
+      const delta = Math.abs(x - this.last);
+      const changed = x !== this.last;
+      this.run = changed ? 0 : this.run + 1;
+      // Long frozen runs must not teach the track that the value never changes.
+      if (changed || this.run <= 2)
+        this.changeRate += (1 / 256) * ((changed ? 1 : 0) - this.changeRate);
+      this.deltas[this.deltaHead] = delta;
+      this.deltaHead = (this.deltaHead + 1) % ROUGH;
+      if (this.deltaCount < ROUGH) this.deltaCount += 1;
+      this.deltaScale.update(delta);
+    }
+    this.last = x;
+
+    const typicalDelta = Math.max(this.deltaScale.value, TINY * (1 + Math.abs(x)));
+    out.roughness = warm && this.deltaCount === ROUGH ? this.upperMedianDelta() / typicalDelta : 0;
+    out.freeze = warm && !atBound ? this.run * this.changeRate : 0;
+
+    const deviation = Math.abs(v - this.level.value);
+    const levelFloor = Math.max(this.levelScale.value, 0.5 * this.deltaScale.value, TINY);
+    out.level = warm ? deviation / levelFloor : 0;
+    this.levelScale.update(deviation);
+    this.level.update(v, this.levelScale.value, this.levelScale.ready);
+
+    this.push(v);
+    if (this.count >= 2) this.spreadScale.update(spread);
+  }
+
+  private push(v: number): void {
+    if (this.count === WINDOW) {
+      const old = this.ring[this.head] as number;
+      this.sum -= old;
+      this.sumSq -= old * old;
+    } else {
+      this.count += 1;
+    }
+    this.ring[this.head] = v;
+    this.head = (this.head + 1) % WINDOW;
+    this.sum += v;
+    this.sumSq += v * v;
+    this.sinceRecompute += 1;
+    if (this.sinceRecompute >= RECOMPUTE_EVERY) {
+      this.sinceRecompute = 0;
+      let s = 0;
+      let sq = 0;
+      for (let i = 0; i < this.count; i++) {
+        const r = this.ring[i] as number;
+        s += r;
+        sq += r * r;
+      }
+      this.sum = s;
+      this.sumSq = sq;
+    }
+  }
+
+  /** The 5th smallest of the last 8 |deltas|: robust to a spike's two big steps. */
+  private upperMedianDelta(): number {
+    this.sortBuf.set(this.deltas);
+    this.sortBuf.sort();
+    return this.sortBuf[ROUGH / 2] as number;
+  }
+}

@@ -5,8 +5,14 @@
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from './api/app';
+import { createAuthenticator } from './auth/authenticator';
+import { ensureFirstAdmin } from './auth/users';
+import { type BrokerAccess, unmanagedBrokerAccess } from './broker/access/broker-access';
+import { connectDynsecAccess } from './broker/access/connect-dynsec-access';
 import { startEmbeddedBroker } from './broker/embedded';
 import { type Config, ConfigError, loadConfig } from './config';
+import { startOfflineSweeper } from './devices/device-state';
+import { createDeviceRegistry } from './devices/registry';
 import { createEventBus } from './events/bus';
 import { type Ingest, startIngest } from './ingest';
 import { createLogger } from './log';
@@ -51,6 +57,10 @@ async function main(): Promise<void> {
   try {
     const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
     stack.push({ name: 'database', close: () => database.close() });
+    if (config.auth.firstAdmin !== undefined) {
+      const admin = await ensureFirstAdmin(database, config.auth.firstAdmin);
+      if (admin !== null) log.info('first admin created', { username: admin.username });
+    }
 
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
@@ -64,6 +74,21 @@ async function main(): Promise<void> {
       stack.push({ name: 'embedded broker', close: () => broker.close() });
       mqttUrl = broker.url;
     }
+
+    let brokerAccess: BrokerAccess = unmanagedBrokerAccess;
+    if (config.brokerAccess === 'dynsec') {
+      const dynsec = await connectDynsecAccess({
+        url: mqttUrl,
+        username: config.mqtt.username,
+        password: config.mqtt.password,
+        clientId: config.mqtt.clientId,
+        topicRoot: config.mqtt.topicRoot,
+        tls: config.mqttTls,
+      });
+      stack.push({ name: 'broker access', close: () => dynsec.close() });
+      brokerAccess = dynsec.access;
+    }
+    const registry = createDeviceRegistry({ database, broker: brokerAccess });
 
     const ingest: Ingest = await startIngest({
       config: { ...config, mqtt: { ...config.mqtt, url: mqttUrl } },
@@ -81,14 +106,44 @@ async function main(): Promise<void> {
       metrics,
       brokerConnected: () => ingest.connected(),
       log,
+      authenticator: createAuthenticator(database),
+      registry,
+      secureCookies: config.auth.secureCookies,
     });
-    app.listen({ port: config.port, hostname: config.host });
+    const sweeper = startOfflineSweeper({
+      database,
+      offlineAfterS: config.devices.offlineAfterS,
+      // Checked four times per silence period, so a device is marked at most 25% late.
+      intervalMs: Math.min(60_000, (config.devices.offlineAfterS * 1000) / 4),
+      onOffline: (ids) => {
+        for (const deviceId of ids) bus.publish({ type: 'device_state', deviceId, online: false });
+      },
+      onError: (error) => log.error('offline sweep failed', { error }),
+    });
+    stack.push({ name: 'offline sweeper', close: async () => sweeper.stop() });
+    app.listen({
+      port: config.port,
+      hostname: config.host,
+      ...(config.https === undefined
+        ? {}
+        : {
+            tls: {
+              cert: Bun.file(config.https.cert),
+              key: Bun.file(config.https.key),
+              ...(config.https.ca === undefined
+                ? {}
+                : { ca: Bun.file(config.https.ca) }),
+            },
+          }),
+    });
     stack.push({ name: 'http', close: () => stopHttp(app) });
 
     const port = app.server?.port ?? config.port;
+    const scheme = config.https === undefined ? 'http' : 'https';
     log.info('vigil started', {
-      http: `http://${config.host}:${port}`,
-      trpc: `http://${config.host}:${port}/trpc`,
+      http: `${scheme}://${config.host}:${port}`,
+      trpc: `${scheme}://${config.host}:${port}/trpc`,
+      brokerAccess: brokerAccess.kind,
       mqtt: mqttUrl,
       mqttBroker: config.mqtt.url === undefined ? 'embedded' : 'external',
       database: describeDatabase(config, database),

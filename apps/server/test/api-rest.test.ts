@@ -4,7 +4,7 @@ import { Counter } from 'prom-client';
 import type { DevicePage, DeviceView } from '../src/devices/queries';
 import type { Database } from '../src/telemetry/database';
 import type { DeadLetterPage, TelemetryResult } from '../src/telemetry/queries';
-import { buildApp, type TestApp } from './support/app';
+import { bearer, buildApp, type TestApp } from './support/app';
 import { drivers } from './support/drivers';
 import { loadFixtures, T0 } from './support/fixtures';
 
@@ -13,11 +13,14 @@ if (postgres === undefined) throw new Error('postgres driver missing');
 
 let database: Database;
 let subject: TestApp;
+/** An admin token: access rules have their own table-driven test (auth-routes.test.ts). */
+let authorization: string;
 
 beforeAll(async () => {
   database = await postgres.open();
   await loadFixtures(database);
   subject = buildApp(database);
+  authorization = await bearer(database);
 });
 afterAll(() => database.close());
 
@@ -28,7 +31,9 @@ type Bucketed = Extract<TelemetryResult, { kind: 'bucketed' }>;
 async function get<T = { error: string }>(
   path: string,
 ): Promise<{ status: number; body: T; type: string | null }> {
-  const response = await subject.app.handle(new Request(`http://vigil.test${path}`));
+  const response = await subject.app.handle(
+    new Request(`http://vigil.test${path}`, { headers: { authorization } }),
+  );
   const type = response.headers.get('content-type');
   const text = await response.text();
   const body = (type?.includes('json') ? JSON.parse(text) : text) as T;
@@ -195,7 +200,7 @@ describe('edges', () => {
     const response = await subject.app.handle(
       new Request('http://vigil.test/trpc/devices.list', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization },
         body: 'x'.repeat(65 * 1024),
       }),
     );
@@ -206,7 +211,9 @@ describe('edges', () => {
     const closed = await postgres.open();
     await closed.close();
     const broken = buildApp(closed);
-    const response = await broken.app.handle(new Request('http://vigil.test/devices'));
+    const response = await broken.app.handle(
+      new Request('http://vigil.test/devices', { headers: { authorization } }),
+    );
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ error: 'internal error' });
     expect(broken.logLines.some((line) => JSON.parse(line).msg === 'request failed')).toBe(true);

@@ -15,7 +15,7 @@ import { EventSource } from 'eventsource';
 import type { AppRouter } from '../src/api/trpc/root';
 import { createEventBus, type VigilEvent } from '../src/events/bus';
 import type { Database } from '../src/telemetry/database';
-import { buildApp } from './support/app';
+import { bearer, buildApp } from './support/app';
 import { drivers } from './support/drivers';
 import { loadFixtures, T0 } from './support/fixtures';
 
@@ -26,6 +26,8 @@ let database: Database;
 const bus = createEventBus({ startAfter: 0, historySize: 100 });
 let server = { stop: async () => {} };
 let port = 0;
+/** A viewer token: access rules have their own table-driven test (auth-routes.test.ts). */
+let authorization = '';
 
 /** Starts the app on `port` (0 picks one) with the shared bus; returns the bound port. */
 function listen(onPort: number): number {
@@ -45,8 +47,15 @@ function client() {
     links: [
       splitLink({
         condition: (op) => op.type === 'subscription',
-        true: httpSubscriptionLink({ url, EventSource }),
-        false: httpBatchLink({ url }),
+        true: httpSubscriptionLink({
+          url,
+          EventSource,
+          eventSourceOptions: {
+            fetch: (input, init) =>
+              fetch(input, { ...init, headers: { ...init?.headers, authorization } }),
+          },
+        }),
+        false: httpBatchLink({ url, headers: { authorization } }),
       }),
     ],
   });
@@ -55,6 +64,7 @@ function client() {
 beforeAll(async () => {
   database = await postgres.open();
   await loadFixtures(database);
+  authorization = await bearer(database, 'viewer');
   port = listen(0);
 });
 afterAll(async () => {

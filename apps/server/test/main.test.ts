@@ -7,6 +7,11 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 
 const MAIN = join(import.meta.dir, '../src/main.ts');
+const ADMIN_PASSWORD = 'main test admin password';
+/** HTTP Basic as the first admin, created from ADMIN_USER/ADMIN_PASSWORD on first start. */
+const asAdmin = {
+  headers: { authorization: `Basic ${Buffer.from(`root:${ADMIN_PASSWORD}`).toString('base64')}` },
+};
 const children: Bun.Subprocess[] = [];
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
@@ -18,7 +23,7 @@ function env(vars: Record<string, string>): Record<string, string> {
   for (const [key, value] of Object.entries(process.env)) {
     if (
       value !== undefined &&
-      !/^(PORT|HOST|DATA_DIR|DATABASE_URL|MQTT_|INGEST_|LEGACY_|UNKNOWN_DEVICES|LOG_LEVEL)/.test(
+      !/^(PORT|HOST|DATA_DIR|DATABASE_URL|MQTT_|INGEST_|LEGACY_|UNKNOWN_DEVICES|LOG_LEVEL|ADMIN_|TLS_|BROKER_ACCESS|SECURE_COOKIES|DEVICE_OFFLINE)/.test(
         key,
       )
     ) {
@@ -91,6 +96,8 @@ test('embedded mode: publish over MQTT, read over HTTP, stop on SIGTERM', async 
       MQTT_PORT: '0',
       DATA_DIR: 'memory://',
       UNKNOWN_DEVICES: 'register',
+      ADMIN_USER: 'root',
+      ADMIN_PASSWORD: ADMIN_PASSWORD,
     }),
     stdout: 'pipe',
     stderr: 'inherit',
@@ -116,7 +123,7 @@ test('embedded mode: publish over MQTT, read over HTTP, stop on SIGTERM', async 
   await publisher.endAsync();
 
   const telemetry = await until(async () => {
-    const response = await fetch(`${http}/devices/sim-1/telemetry`);
+    const response = await fetch(`${http}/devices/sim-1/telemetry`, asAdmin);
     const body = (await response.json()) as { readings?: unknown[] };
     return body.readings?.length === 1 ? body : undefined;
   }, 10_000);
@@ -125,7 +132,8 @@ test('embedded mode: publish over MQTT, read over HTTP, stop on SIGTERM', async 
       { ts: new Date(ts).toISOString(), boot: 42, seq: 1, metrics: { temperature: 21.5 } },
     ],
   });
-  const metrics = await (await fetch(`${http}/metrics`)).text();
+  expect((await fetch(`${http}/metrics`)).status).toBe(401);
+  const metrics = await (await fetch(`${http}/metrics`, asAdmin)).text();
   expect(metrics).toContain('process_cpu_seconds_total');
 
   child.kill('SIGTERM');

@@ -5,8 +5,15 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { Elysia } from 'elysia';
 import type { Registry } from 'prom-client';
+import type { Authenticator } from '../auth/authenticator';
+import { authContext, requireRole } from '../auth/elysia-access';
+import type { Principal } from '../auth/principal';
+import { authRoutes } from '../auth/routes';
+import { getDeviceState } from '../devices/device-state';
 import { deviceIdInput, deviceListInput } from '../devices/inputs';
 import { getDevice, listDevices } from '../devices/queries';
+import type { DeviceRegistry } from '../devices/registry';
+import { registryRoutes } from '../devices/registry-routes';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log';
 import type { Database } from '../telemetry/database';
@@ -26,19 +33,38 @@ export type AppDeps = {
   /** Whether the ingest side currently holds a broker connection. */
   brokerConnected(): boolean;
   log: Logger;
+  authenticator: Authenticator;
+  registry: DeviceRegistry;
+  /** Session cookies are Secure even on plain HTTP (HTTPS, or TLS terminated by a proxy). */
+  secureCookies?: boolean;
 };
 
-/** Builds the HTTP app; call `.listen(port)` on it, or `.handle(request)` in tests. */
+/**
+ * Builds the HTTP app; call `.listen(port)` on it, or `.handle(request)` in tests. Every route
+ * declares its access with requireRole (the route table test holds every route to it); tRPC
+ * procedures declare theirs in their meta, so /trpc itself is open and each procedure checks.
+ */
 export function createApp(deps: AppDeps) {
   const log = deps.log.child({ module: 'api' });
-  const context = { database: deps.database, telemetry: deps.telemetry, bus: deps.bus };
+  const services = {
+    database: deps.database,
+    telemetry: deps.telemetry,
+    bus: deps.bus,
+    registry: deps.registry,
+  };
 
-  const handleTrpc = async ({ request }: { request: Request }) =>
+  const handleTrpc = async ({
+    request,
+    principal,
+  }: {
+    request: Request;
+    principal: () => Promise<Principal | null>;
+  }) =>
     fetchRequestHandler({
       endpoint: '/trpc',
       req: await limitBody(request, API_BODY_LIMIT),
       router: appRouter,
-      createContext: () => context,
+      createContext: () => ({ ...services, principal }),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') {
           log.error('tRPC procedure failed', { path, error: error.cause ?? error });
@@ -55,36 +81,75 @@ export function createApp(deps: AppDeps) {
       },
     })
       .onError(({ error, code, set }) => {
-        const { status, body } = toHttpError(error, code, log);
+        const { status, body, headers } = toHttpError(error, code, log);
         set.status = status;
+        Object.assign(set.headers, headers);
         return body;
       })
-      .get('/health', async ({ set }) => {
-        const health = await checkHealth(deps);
-        set.status = health.status === 'ok' ? 200 : 503;
-        return health;
-      })
-      .get('/metrics', async ({ set }) => {
-        set.headers['content-type'] = deps.metrics.contentType;
-        return deps.metrics.metrics();
-      })
-      .get('/devices', ({ query }) =>
-        listDevices(deps.database, parseInput(deviceListInput, query)),
+      .use(authContext(deps.authenticator))
+      .get(
+        '/health',
+        async ({ set }) => {
+          const health = await checkHealth(deps);
+          set.status = health.status === 'ok' ? 200 : 503;
+          return health;
+        },
+        { beforeHandle: requireRole('public') },
       )
-      .get('/devices/:id', ({ params }) =>
-        getDevice(deps.database, parseInput(deviceIdInput, params).id),
+      .get(
+        '/metrics',
+        async ({ set }) => {
+          set.headers['content-type'] = deps.metrics.contentType;
+          return deps.metrics.metrics();
+        },
+        { beforeHandle: requireRole('viewer') },
       )
-      .get('/devices/:id/telemetry', ({ params, query }) =>
-        deps.telemetry.telemetry(
-          parseInput(telemetryQueryInput, { ...query, deviceId: params.id }),
-        ),
+      .get(
+        '/devices',
+        ({ query }) => listDevices(deps.database, parseInput(deviceListInput, query)),
+        { beforeHandle: requireRole('viewer') },
       )
-      .get('/dead-letters', ({ query }) =>
-        deps.telemetry.deadLetters(parseInput(deadLetterQueryInput, query)),
+      .get(
+        '/devices/:id',
+        ({ params }) => getDevice(deps.database, parseInput(deviceIdInput, params).id),
+        { beforeHandle: requireRole('viewer') },
+      )
+      .get(
+        '/devices/:id/state',
+        ({ params }) => getDeviceState(deps.database, parseInput(deviceIdInput, params).id),
+        { beforeHandle: requireRole('viewer') },
+      )
+      .get(
+        '/devices/:id/telemetry',
+        ({ params, query }) =>
+          deps.telemetry.telemetry(
+            parseInput(telemetryQueryInput, { ...query, deviceId: params.id }),
+          ),
+        { beforeHandle: requireRole('viewer') },
+      )
+      .get(
+        '/dead-letters',
+        ({ query }) => deps.telemetry.deadLetters(parseInput(deadLetterQueryInput, query)),
+        { beforeHandle: requireRole('viewer') },
+      )
+      .use(
+        authRoutes({
+          database: deps.database,
+          authenticator: deps.authenticator,
+          secureCookies: deps.secureCookies,
+        }),
+      )
+      .use(
+        registryRoutes({
+          database: deps.database,
+          registry: deps.registry,
+          authenticator: deps.authenticator,
+        }),
       )
       // tRPC's own fetch adapter: queries and subscriptions arrive as GET, mutations as POST.
-      .get('/trpc/*', handleTrpc)
-      .post('/trpc/*', handleTrpc, { parse: 'none' })
+      // Each procedure checks its own declared access (ProcedureMeta), so the mount is open.
+      .get('/trpc/*', handleTrpc, { beforeHandle: requireRole('public') })
+      .post('/trpc/*', handleTrpc, { parse: 'none', beforeHandle: requireRole('public') })
   );
 }
 

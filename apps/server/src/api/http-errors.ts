@@ -1,4 +1,10 @@
 /** The REST edge's one error path: typed service errors become HTTP statuses and JSON bodies. */
+import {
+  ConflictError,
+  ForbiddenError,
+  RateLimitedError,
+  UnauthenticatedError,
+} from '../auth/errors';
 import { InvalidInputError, NotFoundError } from '../errors';
 import type { Logger } from '../log';
 import { PayloadTooLargeError } from './body-limit';
@@ -13,7 +19,24 @@ export function toHttpError(
   error: unknown,
   elysiaCode: string | number,
   log: Logger,
-): { status: number; body: ErrorBody } {
+): { status: number; body: ErrorBody; headers?: Record<string, string> } {
+  if (error instanceof UnauthenticatedError) {
+    // Scripts using HTTP Basic learn which scheme to answer with.
+    return {
+      status: 401,
+      body: { error: error.message },
+      headers: { 'www-authenticate': 'Basic realm="vigil", charset="UTF-8"' },
+    };
+  }
+  if (error instanceof ForbiddenError) return { status: 403, body: { error: error.message } };
+  if (error instanceof RateLimitedError) {
+    return {
+      status: 429,
+      body: { error: error.message },
+      headers: { 'retry-after': String(error.retryAfterS) },
+    };
+  }
+  if (error instanceof ConflictError) return { status: 409, body: { error: error.message } };
   if (error instanceof NotFoundError) return { status: 404, body: { error: error.message } };
   if (error instanceof InvalidInputError) return { status: 400, body: { error: error.message } };
   if (error instanceof PayloadTooLargeError) return { status: 413, body: { error: error.message } };

@@ -10,14 +10,18 @@ import type { Access } from './roles';
 
 type AccessContext = {
   principal: () => Promise<Principal | null>;
-  params: object;
+  /** Undefined on routes without path parameters. */
+  params?: object;
 };
 
 /** A beforeHandle hook enforcing `access`, tagged so the route's declared access can be read back. */
 export function requireRole(access: Access) {
   const check = async ({ principal, params }: AccessContext) => {
     // Routes about one device (`/devices/:id/...`) pass it, so device-scoped tokens fit them.
-    const id = 'id' in params && typeof params.id === 'string' ? params.id : undefined;
+    const id =
+      typeof params === 'object' && 'id' in params && typeof params.id === 'string'
+        ? params.id
+        : undefined;
     requireAccess(await principal(), access, id);
   };
   return Object.assign(check, { access });

@@ -1,6 +1,11 @@
 /** Builds the HTTP app on a real database loaded with the fixtures, as main.ts wires it. */
 import { Registry } from 'prom-client';
 import { createApp } from '../../src/api/app';
+import { createAuthenticator } from '../../src/auth/authenticator';
+import type { Role } from '../../src/auth/roles';
+import { createApiToken } from '../../src/auth/tokens';
+import { unmanagedBrokerAccess } from '../../src/broker/access/broker-access';
+import { createDeviceRegistry } from '../../src/devices/registry';
 import { createEventBus, type EventBus } from '../../src/events/bus';
 import { createLogger } from '../../src/log';
 import type { Database } from '../../src/telemetry/database';
@@ -27,6 +32,18 @@ export function buildApp(database: Database, bus = createEventBus({ startAfter: 
     metrics,
     brokerConnected: () => broker.connected,
     log: createLogger('info', (line) => logLines.push(line)),
+    authenticator: createAuthenticator(database),
+    registry: createDeviceRegistry({ database, broker: unmanagedBrokerAccess }),
   });
   return { app, bus, metrics, broker, logLines };
+}
+
+/** An `Authorization` header value carrying a new API token of `role` (optionally device-scoped). */
+export async function bearer(
+  database: Database,
+  role: Role = 'admin',
+  deviceId: string | null = null,
+): Promise<string> {
+  const { token } = await createApiToken(database, { name: `test ${role}`, role, deviceId });
+  return `Bearer ${token}`;
 }

@@ -1,3 +1,5 @@
+import type { Principal } from '../../auth/principal';
+import type { DeviceRegistry } from '../../devices/registry';
 import type { EventBus } from '../../events/bus';
 import type { Database } from '../../telemetry/database';
 import type { TelemetryQueries } from '../../telemetry/queries';
@@ -7,4 +9,7 @@ export type ApiContext = {
   database: Database;
   telemetry: TelemetryQueries;
   bus: EventBus;
+  registry: DeviceRegistry;
+  /** The caller, resolved on first use; throws UnauthenticatedError for bad credentials. */
+  principal(): Promise<Principal | null>;
 };

@@ -2,6 +2,7 @@
  * The whole tRPC API. The web app imports only `type AppRouter` from here (package export
  * "@vigil/server/router"), never server code.
  */
+import { authRouter } from './routers/auth';
 import { deadLettersRouter } from './routers/dead-letters';
 import { devicesRouter } from './routers/devices';
 import { eventsRouter } from './routers/events';
@@ -9,6 +10,7 @@ import { telemetryRouter } from './routers/telemetry';
 import { router } from './trpc';
 
 export const appRouter = router({
+  auth: authRouter,
   devices: devicesRouter,
   telemetry: telemetryRouter,
   deadLetters: deadLettersRouter,

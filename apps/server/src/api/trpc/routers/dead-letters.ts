@@ -1,9 +1,9 @@
 import { deadLetterQueryInput } from '../../../telemetry/inputs';
-import { publicProcedure, router } from '../trpc';
+import { router, viewerProcedure } from '../trpc';
 
 export const deadLettersRouter = router({
   /** Rejected messages, newest first, one page at a time. */
-  list: publicProcedure
+  list: viewerProcedure
     .input(deadLetterQueryInput.optional())
     .query(({ ctx, input }) => ctx.telemetry.deadLetters(input ?? {})),
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { EVENT_TYPES, type VigilEvent } from '../../../events/bus';
 import { streamEvents } from '../../../events/stream';
 import { deviceId } from '../../../input-fields';
-import { publicProcedure, router } from '../trpc';
+import { router, viewerProcedure } from '../trpc';
 
 const liveInput = z
   .object({
@@ -24,7 +24,7 @@ export const eventsRouter = router({
    * Live events over SSE. Each event is tracked by its bus id, so a reconnecting client resumes
    * where it stopped; a `resync` notice says events were missed.
    */
-  live: publicProcedure.input(liveInput).subscription(async function* ({ ctx, input, signal }) {
+  live: viewerProcedure.input(liveInput).subscription(async function* ({ ctx, input, signal }) {
     const filter = (event: VigilEvent) =>
       (input?.deviceId === undefined || event.deviceId === input.deviceId) &&
       (input?.types === undefined || input.types.includes(event.type));

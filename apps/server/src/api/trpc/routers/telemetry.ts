@@ -1,9 +1,9 @@
 import { telemetryQueryInput } from '../../../telemetry/inputs';
-import { publicProcedure, router } from '../trpc';
+import { router, viewerProcedure } from '../trpc';
 
 export const telemetryRouter = router({
   /** Raw readings (newest first) or, with `bucket`, per-bucket min/max/avg/count of a metric. */
-  query: publicProcedure
+  query: viewerProcedure
     .input(telemetryQueryInput)
     .query(({ ctx, input }) => ctx.telemetry.telemetry(input)),
 });

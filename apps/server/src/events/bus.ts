@@ -4,6 +4,7 @@
  * most recent ones stay in a bounded ring, so an SSE client that reconnects with its last event
  * id receives what it missed instead of a gap.
  */
+import type { CommandView } from '../commands/store';
 
 export type VigilEvent =
   | {
@@ -15,13 +16,16 @@ export type VigilEvent =
     }
   | { type: 'device_registered'; deviceId: string }
   /** A device went online or offline (state message, Last Will, or silence). */
-  | { type: 'device_state'; deviceId: string; online: boolean };
+  | { type: 'device_state'; deviceId: string; online: boolean }
+  /** A command was created or changed status. */
+  | { type: 'command'; deviceId: string; command: CommandView };
 
 // A Record, so adding a variant to VigilEvent without listing it here fails to compile.
 const EVENT_TYPE_FLAGS: Record<VigilEvent['type'], true> = {
   telemetry: true,
   device_registered: true,
   device_state: true,
+  command: true,
 };
 /** Every event type, for filters at the edges. */
 export const EVENT_TYPES = Object.keys(EVENT_TYPE_FLAGS) as [

@@ -20,6 +20,13 @@ export function toHttpError(
   elysiaCode: string | number,
   log: Logger,
 ): { status: number; body: ErrorBody; headers?: Record<string, string> } {
+  // A route's own body parser (per-route limits) fails inside Elysia's ParseError.
+  if (elysiaCode === 'PARSE' && error instanceof Error) {
+    const cause = error.cause;
+    if (cause instanceof PayloadTooLargeError || cause instanceof InvalidInputError) {
+      return toHttpError(cause, 'UNKNOWN', log);
+    }
+  }
   if (error instanceof UnauthenticatedError) {
     // Scripts using HTTP Basic learn which scheme to answer with.
     return {

@@ -16,7 +16,7 @@
  * The last line printed is one JSON object with every figure.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startMosquitto, startPostgres } from '@vigil/testkit';
@@ -180,8 +180,11 @@ const describe = (name: string, offered: number, r: Baseline | VigilPhase) =>
   `p50 ${fmt(r.p50Ms, 1)} ms  p95 ${fmt(r.p95Ms, 1)} ms  p99 ${fmt(r.p99Ms, 1)} ms  ` +
   `lost ${r.lost}  duplicated ${r.duplicated}  peak RSS ${fmt(r.peakRssMb, 1)} MiB`;
 
+// Other work on the machine shows up in every figure; the load average puts them in context.
+const loadAtStart = loadavg()[0] as number;
 const pg = await startPostgres({ durable: true });
 const broker = await startMosquitto();
+let completed = false;
 try {
   const context = {
     root: resolve(here, '..'),
@@ -256,10 +259,14 @@ try {
       devices,
       replicas,
       durationSeconds: duration,
+      loadAverage: { start: round(loadAtStart, 2), end: round(loadavg()[0] as number, 2) },
     }),
   );
+  completed = true;
 } finally {
   await broker.stop();
   await pg.stop();
-  rmSync(work, { recursive: true, force: true });
+  // A failed run keeps its server logs for diagnosis.
+  if (completed) rmSync(work, { recursive: true, force: true });
+  else console.error(`server logs kept in ${work}`);
 }

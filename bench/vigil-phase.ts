@@ -48,6 +48,9 @@ export type VigilPhase = {
 };
 
 const HISTOGRAM = 'vigil_publish_to_commit_seconds';
+/** The first admin the server creates on start; /metrics needs a viewer. */
+const ADMIN = { user: 'bench', password: 'bench-admin-password' };
+const AUTHORIZATION = `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')}`;
 
 type Replica = { proc: Subprocess; port: number };
 
@@ -68,6 +71,8 @@ async function startReplica(
       MQTT_TOPIC_ROOT: tag,
       PORT: String(port),
       LOG_LEVEL: 'warn',
+      ADMIN_USER: ADMIN.user,
+      ADMIN_PASSWORD: ADMIN.password,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -92,7 +97,11 @@ type Scrape = { latency: Buckets; flushes: number; flushSeconds: number; batched
 async function scrape(replicas: Replica[]): Promise<Scrape[]> {
   return Promise.all(
     replicas.map(async (r) => {
-      const text = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
+      const response = await fetch(`http://127.0.0.1:${r.port}/metrics`, {
+        headers: { authorization: AUTHORIZATION },
+      });
+      if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+      const text = await response.text();
       return {
         latency: parseHistogram(text, HISTOGRAM),
         flushes: parseSample(text, 'vigil_ingest_flush_seconds_count'),

@@ -97,6 +97,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
         clientId: i === 0 ? config.mqtt.clientId : `${config.mqtt.clientId}-${i + 1}`,
         ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
         ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+        ...(config.mqttTls !== undefined ? { tls: config.mqttTls } : {}),
         filters,
         shareGroup: config.mqtt.shareGroup,
         receiveMaximum: Math.max(1, Math.floor(config.ingest.maxInflight / config.mqtt.consumers)),

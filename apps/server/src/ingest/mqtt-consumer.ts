@@ -10,6 +10,7 @@
  * expiry, or MQTT 3.1.1 clean session false), so whatever was not acknowledged when a connection
  * or the process dies is redelivered by the broker; storage deduplicates it.
  */
+import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import mqttPacket, { type IConnackPacket, type Packet } from 'mqtt-packet';
@@ -33,6 +34,8 @@ export type MqttConsumerOptions = {
   clientId: string;
   username?: string;
   password?: string;
+  /** PEM file paths for an mqtts:// broker: CA to trust, client certificate and key. */
+  tls?: { ca?: string; cert?: string; key?: string };
   /** Topic filters without the `$share/<group>/` prefix. */
   filters: string[];
   /** Shared-subscription group; '' subscribes directly. */
@@ -60,6 +63,7 @@ export class MqttConsumer {
   readonly #host: string;
   readonly #port: number;
   readonly #tls: boolean;
+  readonly #tlsFiles: { ca?: Buffer; cert?: Buffer; key?: Buffer };
   #protocolVersion: 4 | 5 = 5;
   #socket: Socket | null = null;
   #generation = 0;
@@ -83,6 +87,13 @@ export class MqttConsumer {
       );
     }
     this.#tls = tls;
+    // Read once at start: a missing file fails here, not on every reconnect.
+    const files = options.tls ?? {};
+    this.#tlsFiles = Object.fromEntries(
+      Object.entries(files).flatMap(([k, path]) =>
+        path === undefined ? [] : [[k, readFileSync(path)]],
+      ),
+    );
     this.#host = url.hostname;
     this.#port = Number(url.port || (tls ? 8883 : 1883));
   }
@@ -158,7 +169,12 @@ export class MqttConsumer {
     const generation = this.#generation;
     const version = this.#protocolVersion;
     const socket = this.#tls
-      ? tlsConnect({ host: this.#host, port: this.#port, servername: this.#host })
+      ? tlsConnect({
+          host: this.#host,
+          port: this.#port,
+          servername: this.#host,
+          ...this.#tlsFiles,
+        })
       : netConnect({ host: this.#host, port: this.#port });
     socket.setNoDelay(true);
     this.#socket = socket;

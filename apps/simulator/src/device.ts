@@ -34,8 +34,8 @@ const HISTORY_CAPACITY = 3_600;
 export class SimulatedDevice {
   readonly deviceId: string;
   readonly kind: DeviceKind;
-  readonly boot: number;
   readonly topic: string;
+  private bootId: number;
   private seq: number;
   private readonly clockOffsetMs: number;
   private readonly signal: SignalModel;
@@ -44,13 +44,16 @@ export class SimulatedDevice {
   private active: { episode: ScheduledEpisode; injector: FaultInjector } | null = null;
   private pendingDropoutLabel = false;
   private lastSent: Metrics | undefined;
+  /** Actuator and mode state set by commands, reported with every reading once set. */
+  private readonly controls: Metrics = {};
+  private intervalOverrideMs: number | undefined;
 
   constructor(private readonly options: SimulatedDeviceOptions) {
     const identity = Random.derive(options.seed, 'identity');
     this.deviceId = options.deviceId;
     this.kind = options.kind;
     // boot 0 is reserved for legacy adapters.
-    this.boot = identity.int(1, 0xffffffff);
+    this.bootId = identity.int(1, 0xffffffff);
     this.seq = identity.int(0, 5_000);
     // Clocks of NTP-synchronised devices agree within a second or so.
     this.clockOffsetMs = Math.round(identity.normal(0, 300));
@@ -70,12 +73,40 @@ export class SimulatedDevice {
     );
   }
 
+  /** Random per power-up; changes on reboot. */
+  get boot(): number {
+    return this.bootId;
+  }
+
+  /** The reporting interval in force: the configured one, a commanded one, faster in defense. */
+  get intervalMs(): number {
+    const base = this.intervalOverrideMs ?? this.options.intervalMs;
+    return this.controls.defense === true ? Math.max(200, Math.round(base / 4)) : base;
+  }
+
+  /** Sets a reported control value (`defense`, `led`, `servo_angle`), as an actuator would. */
+  setControl(name: 'defense' | 'led' | 'servo_angle', value: number | boolean): void {
+    this.controls[name] = value;
+  }
+
+  /** Reports every `ms` from the next reading on (commanded `set_interval`). */
+  setIntervalMs(ms: number): void {
+    this.intervalOverrideMs = ms;
+  }
+
+  /** A restart: a new random boot id, seq from 0; controls keep their (persisted) values. */
+  reboot(): void {
+    const fresh = crypto.getRandomValues(new Uint32Array(1))[0] ?? 1;
+    this.bootId = fresh === 0 ? 1 : fresh;
+    this.seq = 0;
+  }
+
   /** Messages the device sends at `tMs` and the time of its next report; `tMs` never decreases. */
   step(tMs: number): { emissions: Emission[]; nextMs: number } {
     const active = this.enterEpisode(tMs);
     const injector = active?.injector;
     const metrics = this.signal.sample(tMs);
-    const interval = injector?.intervalMs?.(this.options.intervalMs) ?? this.options.intervalMs;
+    const interval = injector?.intervalMs?.(this.intervalMs) ?? this.intervalMs;
     const nextMs = tMs + interval;
     if (injector?.suppressesOwnMessages) {
       // Lost on the way: the device counted it, the server never sees it.
@@ -85,9 +116,9 @@ export class SimulatedDevice {
     injector?.mutateMetrics?.(metrics, tMs, this.lastSent);
     const reading: Reading = {
       tsMs: tMs + this.clockOffsetMs + (injector?.clockOffsetMs ?? 0),
-      boot: this.boot,
+      boot: this.bootId,
       seq: this.seq++,
-      metrics: roundMetrics(metrics),
+      metrics: { ...roundMetrics(metrics), ...this.controls },
     };
     this.lastSent = reading.metrics;
     const payload = this.encoder.encode(reading, injector?.extraFields);

@@ -154,6 +154,8 @@ function sumStats(devices: readonly LiveDevice[]): FleetStats {
     acked: 0,
     failed: 0,
     skipped: 0,
+    commandsRun: 0,
+    commandsRepeated: 0,
     faults: {},
   };
   for (const device of devices) {
@@ -162,6 +164,8 @@ function sumStats(devices: readonly LiveDevice[]): FleetStats {
     total.acked += device.stats.acked;
     total.failed += device.stats.failed;
     total.skipped += device.stats.skipped;
+    total.commandsRun += device.stats.commandsRun;
+    total.commandsRepeated += device.stats.commandsRepeated;
     for (const [type, count] of Object.entries(device.stats.faults) as Array<[FaultType, number]>) {
       total.faults[type] = (total.faults[type] ?? 0) + count;
     }

@@ -1,6 +1,7 @@
 import { topics } from '@vigil/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Emission, SimulatedDevice } from './device';
+import { DeviceCommands } from './device-commands';
 import type { FaultType } from './types';
 
 /** Broker credentials of one device. */
@@ -29,6 +30,10 @@ export type LiveDeviceStats = {
   failed: number;
   /** Not sent because too many publishes were awaiting PUBACK. */
   skipped: number;
+  /** Commands run (first delivery of an id). */
+  commandsRun: number;
+  /** Deliveries of an id already seen: answered again, not run. */
+  commandsRepeated: number;
   /** Sent messages that belong to a fault episode, by type. */
   faults: Partial<Record<FaultType, number>>;
 };
@@ -42,16 +47,28 @@ const DRAIN_TIMEOUT_MS = 3_000;
  * retained `online:true` state on every (re)connect.
  */
 export class LiveDevice {
-  readonly stats: LiveDeviceStats = { sent: 0, acked: 0, failed: 0, skipped: 0, faults: {} };
+  readonly stats: LiveDeviceStats = {
+    sent: 0,
+    acked: 0,
+    failed: 0,
+    skipped: 0,
+    commandsRun: 0,
+    commandsRepeated: 0,
+    faults: {},
+  };
   private client: MqttClient | undefined;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private inFlight = 0;
   private lastT = 0;
   private stopped = false;
   private readonly stateTopic: string;
+  private readonly cmdTopic: string;
+  private readonly commands: DeviceCommands;
 
   constructor(private readonly options: LiveDeviceOptions) {
     this.stateTopic = topics.state(options.device.deviceId, options.topicRoot);
+    this.cmdTopic = topics.cmd(options.device.deviceId, options.topicRoot);
+    this.commands = new DeviceCommands(options.device);
   }
 
   get deviceId(): string {
@@ -81,7 +98,16 @@ export class LiveDevice {
       },
     });
     this.client = client;
-    client.on('connect', () => this.announce());
+    client.on('connect', () => {
+      this.announce();
+      // The persistent session keeps the subscription; renewing it costs one round trip.
+      client.subscribe(this.cmdTopic, { qos: 1 }, (error) => {
+        if (error) this.options.onError(error);
+      });
+    });
+    client.on('message', (topic, payload) => {
+      if (topic === this.cmdTopic) this.onCommand(payload);
+    });
     await new Promise<void>((resolve, reject) => {
       const fail = (error: Error) => {
         clearTimeout(timer);
@@ -160,6 +186,29 @@ export class LiveDevice {
         if (error) this.options.onError(error);
       },
     );
+  }
+
+  /** Runs a command and publishes its acknowledgements; a reboot silences the device briefly. */
+  private onCommand(payload: Uint8Array): void {
+    const outcome = this.commands.handle(payload);
+    if (outcome === null) return;
+    if (outcome.repeated) this.stats.commandsRepeated += 1;
+    else this.stats.commandsRun += 1;
+    const ackTopic = topics.cmdAck(this.deviceId, this.options.topicRoot);
+    for (const ack of outcome.acks) {
+      this.client?.publish(ackTopic, JSON.stringify(ack), { qos: 1 }, (error) => {
+        if (error) this.options.onError(error);
+      });
+    }
+    if (outcome.effect.reboot) {
+      for (const timer of this.timers) clearTimeout(timer);
+      this.timers.clear();
+      this.later(Date.now() + outcome.effect.pauseMs, () => {
+        this.options.device.reboot();
+        this.announce();
+        this.schedule(Date.now());
+      });
+    }
   }
 
   private schedule(atMs: number): void {

@@ -59,6 +59,9 @@ test('nothing is acknowledged while the database is down; the broker redelivers 
   const log = () => first.logLines.join('');
   await until(async () => log().includes('flush failed'), 5_000, 'a failed flush');
   await until(async () => log().includes('pausing intake'), 5_000, 'reading to pause');
+  // Memory stays bounded: the broker holds the rest (MQTT 5 Receive Maximum = INGEST_MAX_INFLIGHT).
+  await Bun.sleep(300);
+  expect(await metricValue(first.metrics, 'vigil_messages_received_total')).toBeLessThanOrEqual(10);
   await first.ingest.stop();
   down = false;
   expect(await stored()).toBe(0);

@@ -1,0 +1,132 @@
+/**
+ * The real Vigil server (`bun apps/server/src/main.ts`) as a child process that a scenario can
+ * SIGKILL and start again under the same MQTT client id, so its persistent broker session (and
+ * the messages queued for it) is resumed exactly as a supervisor restarting it would.
+ */
+import { createWriteStream, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { freePort } from '@vigil/testkit';
+import type { Subprocess } from 'bun';
+
+const SERVER_MAIN = resolve(import.meta.dir, '../../apps/server/src/main.ts');
+
+export type ServerOptions = {
+  databaseUrl: string;
+  mqttUrl: string;
+  clientId: string;
+  /** Directory for the process's log file. */
+  work: string;
+  /** Extra environment (MQTT_SHARE_GROUP, MQTT_USERNAME, INGEST_*...). */
+  env?: Record<string, string>;
+};
+
+/** Resident set size of a live process in MiB, or NaN once it is gone. */
+export function rssMb(pid: number): number {
+  try {
+    const kb = Number(
+      readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)?.[1],
+    );
+    return kb / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** One server replica: start, SIGKILL, start again (same client id, same port), scrape. */
+export class ServerProcess {
+  #proc: Subprocess | undefined;
+  #port = 0;
+  #starts = 0;
+  readonly logFile: string;
+
+  constructor(private readonly options: ServerOptions) {
+    this.logFile = join(options.work, `server-${options.clientId}.log`);
+  }
+
+  get pid(): number {
+    return this.#proc?.pid ?? -1;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** True while the current process has not exited. */
+  get alive(): boolean {
+    return (
+      this.#proc !== undefined && this.#proc.exitCode === null && this.#proc.signalCode === null
+    );
+  }
+
+  /** Exit code or signal of the last process, for crash reports. */
+  get exit(): string {
+    return `${this.#proc?.exitCode ?? this.#proc?.signalCode ?? 'running'}`;
+  }
+
+  /** Spawns the server and resolves once /health answers (rejects after `timeoutMs`). */
+  async start(timeoutMs = 30_000): Promise<void> {
+    if (this.#port === 0) this.#port = await freePort();
+    this.#starts += 1;
+    const proc = Bun.spawn(['bun', SERVER_MAIN], {
+      env: {
+        ...process.env,
+        DATABASE_URL: this.options.databaseUrl,
+        MQTT_URL: this.options.mqttUrl,
+        MQTT_CLIENT_ID: this.options.clientId,
+        PORT: String(this.#port),
+        LOG_LEVEL: 'warn',
+        ...this.options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#proc = proc;
+    const sink = createWriteStream(this.logFile, { flags: 'a' });
+    sink.write(`--- start ${this.#starts} pid ${proc.pid}\n`);
+    void Promise.all([drain(proc.stdout, sink), drain(proc.stderr, sink)]).then(() => sink.end());
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.alive) throw new Error(`server exited (${this.exit}); see ${this.logFile}`);
+      if (await this.healthy()) return;
+      await Bun.sleep(50);
+    }
+    throw new Error(`server never became healthy within ${timeoutMs} ms; see ${this.logFile}`);
+  }
+
+  async healthy(): Promise<boolean> {
+    try {
+      const response = await fetch(`http://127.0.0.1:${this.#port}/health`, {
+        signal: AbortSignal.timeout(1000),
+      });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Sends `signal` and waits for the process to exit. */
+  async kill(signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<void> {
+    const proc = this.#proc;
+    if (proc === undefined || !this.alive) return;
+    proc.kill(signal);
+    await proc.exited;
+  }
+
+  /** The server's Prometheus text (empty when it does not answer). */
+  async metrics(): Promise<string> {
+    try {
+      const response = await fetch(`http://127.0.0.1:${this.#port}/metrics`, {
+        signal: AbortSignal.timeout(2000),
+      });
+      return await response.text();
+    } catch {
+      return '';
+    }
+  }
+}
+
+async function drain(
+  stream: ReadableStream<Uint8Array>,
+  sink: ReturnType<typeof createWriteStream>,
+): Promise<void> {
+  for await (const chunk of stream) sink.write(chunk);
+}

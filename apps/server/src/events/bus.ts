@@ -18,7 +18,30 @@ export type VigilEvent =
   /** A device went online or offline (state message, Last Will, or silence). */
   | { type: 'device_state'; deviceId: string; online: boolean }
   /** A command was created or changed status. */
-  | { type: 'command'; deviceId: string; command: CommandView };
+  | { type: 'command'; deviceId: string; command: CommandView }
+  /** The detector stored an anomaly (ids are strings: bigint row ids). */
+  | {
+      type: 'anomaly';
+      anomalyId: string;
+      deviceId: string;
+      /** Time of the reading, epoch milliseconds. */
+      ts: number;
+      anomalyType: string;
+      severity: 'low' | 'medium' | 'high' | 'critical';
+      score: number;
+    }
+  /** An anomaly's evidence was anchored on chain. */
+  | { type: 'evidence'; anomalyId: string; evidence: AnchoredEvidence };
+
+/** Where an anomaly's evidence landed on chain. */
+export type AnchoredEvidence = {
+  status: 'anchored';
+  /** The contract's batch id. */
+  batchId: string;
+  root: string;
+  txHash: string;
+  blockNumber: number;
+};
 
 // A Record, so adding a variant to VigilEvent without listing it here fails to compile.
 const EVENT_TYPE_FLAGS: Record<VigilEvent['type'], true> = {
@@ -26,6 +49,8 @@ const EVENT_TYPE_FLAGS: Record<VigilEvent['type'], true> = {
   device_registered: true,
   device_state: true,
   command: true,
+  anomaly: true,
+  evidence: true,
 };
 /** Every event type, for filters at the edges. */
 export const EVENT_TYPES = Object.keys(EVENT_TYPE_FLAGS) as [

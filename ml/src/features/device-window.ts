@@ -229,5 +229,5 @@ function numberOrNull(value: number | boolean | undefined): number | null {
 }
 
 function clamp(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x;
+  return Math.max(lo, Math.min(hi, x));
 }

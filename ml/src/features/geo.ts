@@ -46,6 +46,9 @@ export class GpsTrack {
   }
 
   private trust(lat: number, lon: number, receivedAt: number): void {
+    // A repeated fix (a hung GPS driver) is no new evidence of where the device is: keep the time
+    // of the last real fix, so the position it jumps to when the driver recovers stays plausible.
+    if (lat === this.lat && lon === this.lon) return;
     this.lat = lat;
     this.lon = lon;
     this.at = receivedAt;

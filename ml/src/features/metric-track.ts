@@ -1,4 +1,5 @@
 import { RobustLevel, RobustScale } from './robust-scale';
+import { SurpriseScale } from './surprise';
 
 /** Readings in the rolling window of one metric (mean, std, z-score). */
 export const WINDOW = 32;
@@ -9,6 +10,11 @@ export const MIN_READINGS = 24;
 /** Rolling sums are recomputed from the ring this often, so float error cannot accumulate. */
 const RECOMPUTE_EVERY = 256;
 const TINY = 1e-9;
+/** Per-reading decay of the longest normal run (half-life about 20,000 readings). */
+const LONGEST_RUN_DECAY = 0.999965;
+/** Readings during which every run is learned, gated or not: long natural runs (a drone cruising at
+ * a capped speed) must be seen once before runs beyond them count as freezes. */
+const RUN_LEARNING = 1_800;
 
 /** Per-reading facts about one metric, relative to that metric's own history on this device. */
 export type MetricFacts = {
@@ -42,11 +48,19 @@ export class MetricTrack {
   private deltaCount = 0;
   private last = Number.NaN;
   private run = 0;
-  private changeRate = 0.5;
+  /** Longest run of an unchanged value seen in normal operation (decays slowly). */
+  private longestRun = 0;
+  /** Smallest non-zero step seen: the resolution the device reports with. */
+  private quantum = Number.POSITIVE_INFINITY;
   readonly seen: { n: number; at: number } = { n: 0, at: 0 };
   private readonly deltaScale = new RobustScale(1 / 128);
   private readonly spreadScale = new RobustScale(1 / 128);
   private readonly levelScale = new RobustScale(1 / 256);
+  /** Unclipped long-run spread: floors the robust scales of metrics that sit still for long (a cruising drone's speed). */
+  private readonly zSurprise = new SurpriseScale();
+  private readonly roughSurprise = new SurpriseScale();
+  private readonly levelSurprise = new SurpriseScale();
+  private readonly longSpread = new RobustScale(1 / 1024, Number.POSITIVE_INFINITY);
   private readonly level = new RobustLevel(1 / 256);
 
   /** The slow robust level in the metric's own units (its normal value lately). */
@@ -75,7 +89,7 @@ export class MetricTrack {
     if (this.count >= 2) {
       const mean = this.sum / this.count;
       spread = Math.sqrt(Math.max(0, this.sumSq / this.count - mean * mean));
-      const floor = Math.max(spread, 0.5 * this.spreadScale.value, 0.5 * this.deltaScale.value);
+      const floor = Math.max(spread, 0.5 * this.spreadScale.value, this.stepFloor());
       out.z = warm ? Math.abs(v - mean) / Math.max(floor, TINY * (1 + Math.abs(x))) : 0;
     } else {
       out.z = 0;
@@ -84,10 +98,16 @@ export class MetricTrack {
     if (!Number.isNaN(this.last)) {
       const delta = Math.abs(x - this.last);
       const changed = x !== this.last;
-      this.run = changed ? 0 : this.run + 1;
-      // Long frozen runs must not teach the track that the value never changes.
-      if (changed || this.run <= 2)
-        this.changeRate += (1 / 256) * ((changed ? 1 : 0) - this.changeRate);
+      if (changed) {
+        if (delta < this.quantum) this.quantum = delta;
+        // A run far beyond the longest known is a fault, not a lesson in what is normal.
+        if (this.seen.n < RUN_LEARNING || this.run <= 2 * Math.max(4, this.longestRun)) {
+          this.longestRun = Math.max(this.longestRun * LONGEST_RUN_DECAY, this.run);
+        }
+        this.run = 0;
+      } else {
+        this.run += 1;
+      }
       this.deltas[this.deltaHead] = delta;
       this.deltaHead = (this.deltaHead + 1) % ROUGH;
       if (this.deltaCount < ROUGH) this.deltaCount += 1;
@@ -95,18 +115,37 @@ export class MetricTrack {
     }
     this.last = x;
 
-    const typicalDelta = Math.max(this.deltaScale.value, TINY * (1 + Math.abs(x)));
+    const typicalDelta = Math.max(this.deltaScale.value, this.stepFloor());
     out.roughness = warm && this.deltaCount === ROUGH ? this.upperMedianDelta() / typicalDelta : 0;
-    out.freeze = warm && !atBound ? this.run * this.changeRate : 0;
+    out.freeze = warm && !atBound ? this.run / Math.max(4, this.longestRun) : 0;
 
     const deviation = Math.abs(v - this.level.value);
-    const levelFloor = Math.max(this.levelScale.value, 0.5 * this.deltaScale.value, TINY);
+    const levelFloor = Math.max(
+      this.levelScale.value,
+      0.5 * this.deltaScale.value,
+      this.stepFloor(),
+    );
     out.level = warm ? deviation / levelFloor : 0;
     this.levelScale.update(deviation);
     this.level.update(v, this.levelScale.value, this.levelScale.ready);
 
+    if (warm) {
+      out.z = this.zSurprise.update(out.z);
+      out.roughness = this.roughSurprise.update(out.roughness);
+      out.level = this.levelSurprise.update(out.level);
+    }
+
     this.push(v);
-    if (this.count >= 2) this.spreadScale.update(spread);
+    if (this.count >= 2) {
+      this.spreadScale.update(spread);
+      this.longSpread.update(spread);
+    }
+  }
+
+  /** Lower bound of any scale: a quarter of the long-run spread, half the reporting resolution. */
+  private stepFloor(): number {
+    const resolution = Number.isFinite(this.quantum) ? 0.5 * this.quantum : 0;
+    return Math.max(0.25 * this.longSpread.value, resolution, TINY);
   }
 
   private push(v: number): void {

@@ -28,8 +28,12 @@ export class RobustScale {
       this.value += (sample - this.value) / this.n;
       return;
     }
-    const capped = this.value > 0 ? Math.min(sample, this.clip * this.value) : sample;
-    this.value += this.alpha * (capped - this.value);
+    if (this.value > 0 && sample > this.clip * this.value) {
+      // Clipped updates would still let a long fault grow the scale exponentially (by
+      // alpha * (clip - 1) per reading): once warm, outliers teach nothing.
+      return;
+    }
+    this.value += this.alpha * (sample - this.value);
   }
 
   /** Copies state from `other` (same parameters). */

@@ -25,6 +25,8 @@ export type ForestOptions = {
   trees?: number;
   /** Subsample size per tree (default 256). */
   sampleSize?: number;
+  /** Feature indices the trees may split on (default all); the rest are left to other detectors. */
+  features?: readonly number[];
 };
 
 const EULER_GAMMA = 0.5772156649015329;
@@ -54,11 +56,12 @@ export function trainIsolationForest(
   const sampleSize = Math.min(options.sampleSize ?? 256, n);
   const heightLimit = Math.ceil(Math.log2(sampleSize));
   const rng = new SeededRandom(options.seed);
+  const allowed = options.features ?? Array.from({ length: featureCount }, (_, j) => j);
   const trees: IsolationTree[] = [];
   for (let t = 0; t < treeCount; t++) {
     const sample = subsample(n, sampleSize, rng);
     const tree: IsolationTree = { feature: [], threshold: [], left: [], right: [], value: [] };
-    grow(tree, rows, featureCount, sample, 0, heightLimit, rng);
+    grow(tree, rows, featureCount, allowed, sample, 0, heightLimit, rng);
     trees.push(tree);
   }
   return { trees, sampleSize, featureCount };
@@ -100,6 +103,7 @@ function grow(
   tree: IsolationTree,
   rows: Float32Array,
   f: number,
+  allowed: readonly number[],
   idx: Int32Array,
   depth: number,
   heightLimit: number,
@@ -120,7 +124,7 @@ function grow(
   const candidates: number[] = [];
   const mins: number[] = [];
   const maxs: number[] = [];
-  for (let j = 0; j < f; j++) {
+  for (const j of allowed) {
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
     for (const i of idx) {
@@ -149,7 +153,25 @@ function grow(
     ((rows[i * f + feature] as number) <= threshold ? leftIdx : rightIdx).push(i);
   tree.feature[node] = feature;
   tree.threshold[node] = threshold;
-  tree.left[node] = grow(tree, rows, f, Int32Array.from(leftIdx), depth + 1, heightLimit, rng);
-  tree.right[node] = grow(tree, rows, f, Int32Array.from(rightIdx), depth + 1, heightLimit, rng);
+  tree.left[node] = grow(
+    tree,
+    rows,
+    f,
+    allowed,
+    Int32Array.from(leftIdx),
+    depth + 1,
+    heightLimit,
+    rng,
+  );
+  tree.right[node] = grow(
+    tree,
+    rows,
+    f,
+    allowed,
+    Int32Array.from(rightIdx),
+    depth + 1,
+    heightLimit,
+    rng,
+  );
   return node;
 }

@@ -1,0 +1,2 @@
+export { findingForReject } from './rejects';
+export { checkRules, DEFAULT_RULES, type RuleConfig } from './rules';

@@ -1,0 +1,74 @@
+import type { MessageFacts } from '../features';
+import type { Finding } from '../types';
+
+/** Thresholds of the rule detectors; defaults suit devices reporting every 0.5-60 s. */
+export type RuleConfig = {
+  /** |ts - receivedAt| beyond this is clock skew (NTP-synced devices agree within a second or two). */
+  maxSkewMs: number;
+  /** Recent rate over normal rate at or above this is a flood. */
+  floodRatio: number;
+  /** Seq numbers skipped, together with a receive gap of `dropoutGapRatio` normal intervals. */
+  dropoutMissing: number;
+  dropoutGapRatio: number;
+  /** A hand at the enclosure: proximity under this many cm, and under `tamperDrop` of its level. */
+  tamperProximityCm: number;
+  tamperDrop: number;
+  /** Degrees of warming above the recent level that make tampering critical. */
+  tamperWarmingC: number;
+};
+
+export const DEFAULT_RULES: RuleConfig = {
+  maxSkewMs: 60_000,
+  floodRatio: 4,
+  dropoutMissing: 3,
+  dropoutGapRatio: 3,
+  tamperProximityCm: 15,
+  tamperDrop: 0.25,
+  tamperWarmingC: 0.5,
+};
+
+/**
+ * What a tree model on a window cannot see, or should not have to learn: broken session
+ * semantics (replay, a second sender), traffic shape (flood, gaps), physics (ranges, teleports,
+ * the enclosure being opened) and clocks. Checked in order of how much they say about intent;
+ * the first that holds wins.
+ */
+export function checkRules(
+  facts: MessageFacts,
+  config: RuleConfig = DEFAULT_RULES,
+): Finding | null {
+  if (facts.relation === 'second_boot') return { type: 'spoof', severity: 'critical', score: 1 };
+  if (facts.relation === 'replay') return { type: 'replay', severity: 'high', score: 0.97 };
+  if (isTamper(facts, config)) {
+    const warming = (facts.temperatureRise ?? 0) >= config.tamperWarmingC;
+    return {
+      type: 'tamper',
+      severity: warming ? 'critical' : 'high',
+      score: warming ? 0.99 : 0.95,
+    };
+  }
+  if (facts.gpsJump) return { type: 'gps_jump', severity: 'high', score: 0.95 };
+  if (facts.outOfRange !== null) return { type: 'spike', severity: 'high', score: 0.95 };
+  if (facts.rateRatio >= config.floodRatio) {
+    return {
+      type: 'flood',
+      severity: facts.rateRatio >= 5 * config.floodRatio ? 'high' : 'medium',
+      score: 0.9,
+    };
+  }
+  if (Math.abs(facts.skewMs) > config.maxSkewMs)
+    return { type: 'clock_skew', severity: 'medium', score: 0.9 };
+  if (facts.missing >= config.dropoutMissing && facts.gapRatio >= config.dropoutGapRatio) {
+    return { type: 'dropout', severity: facts.gapRatio >= 60 ? 'medium' : 'low', score: 0.85 };
+  }
+  return null;
+}
+
+function isTamper(facts: MessageFacts, config: RuleConfig): boolean {
+  if (!facts.motion || facts.proximity === null || facts.proximity >= config.tamperProximityCm)
+    return false;
+  return (
+    facts.proximityBaseline === null ||
+    facts.proximity < config.tamperDrop * facts.proximityBaseline
+  );
+}

@@ -31,7 +31,7 @@ export type VigilEvent =
       score: number;
     }
   /** An anomaly's evidence was anchored on chain. */
-  | { type: 'evidence'; anomalyId: string; evidence: AnchoredEvidence };
+  | { type: 'evidence'; anomalyId: string; deviceId: string; evidence: AnchoredEvidence };
 
 /** Where an anomaly's evidence landed on chain. */
 export type AnchoredEvidence = {

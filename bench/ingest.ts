@@ -58,7 +58,7 @@ export async function runLoad(
   root: string,
   offered: number,
   seconds: number,
-): Promise<LoadResult> {
+): Promise<LoadResult & { cpuSeconds: number }> {
   const out = join(work, `load-${root}.json`);
   const gen = Bun.spawn(
     [
@@ -80,7 +80,10 @@ export async function runLoad(
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   if ((await gen.exited) !== 0) throw new Error('load generator failed');
-  return (await Bun.file(out).json()) as LoadResult;
+  const usage = gen.resourceUsage();
+  const cpuSeconds =
+    usage === undefined ? Number.NaN : Number(usage.cpuTime.user + usage.cpuTime.system) / 1e6;
+  return { ...((await Bun.file(out).json()) as LoadResult), cpuSeconds };
 }
 
 /** Resolves when `probe` is true; false when `timeoutMs` passed first. */
@@ -182,11 +185,18 @@ const describe = (name: string, offered: number, r: Baseline | VigilPhase) =>
 
 // Other work on the machine shows up in every figure; the load average puts them in context.
 const loadAtStart = loadavg()[0] as number;
+const details = (r: VigilPhase) =>
+  `${''.padEnd(22)} mean batch ${fmt(r.meanBatch)}, mean flush ${fmt(r.meanFlushMs, 1)} ms; ` +
+  `CPU µs per message: server ${fmt(r.cpuUsPerMessage.server, 1)}, broker ${fmt(r.cpuUsPerMessage.broker, 1)}, ` +
+  `database ${fmt(r.cpuUsPerMessage.database, 1)}, generator ${fmt(r.cpuUsPerMessage.generator, 1)}`;
+
 const pg = await startPostgres({ durable: true });
 const broker = await startMosquitto();
 let completed = false;
 try {
   const context = {
+    brokerPid: () => broker.pid(),
+    databasePid: pg.pid,
     root: resolve(here, '..'),
     work,
     mqttUrl: broker.url,
@@ -200,18 +210,14 @@ try {
   );
   const vigil = await runVigil(context, await pg.createDatabase(), 'p1', rate, duration);
   log(describe(`vigil x${replicas}`, rate, vigil));
-  log(
-    `${''.padEnd(22)} mean batch ${fmt(vigil.meanBatch)}, mean flush ${fmt(vigil.meanFlushMs, 1)} ms, server CPU ${fmt(vigil.cpuSeconds, 1)} s`,
-  );
+  log(details(vigil));
   const max =
     maxRate > 0
       ? await runVigil(context, await pg.createDatabase(), 'p2', maxRate, duration)
       : undefined;
   if (max !== undefined) {
     log(describe(`vigil x${replicas} (max)`, maxRate, max));
-    log(
-      `${''.padEnd(22)} mean batch ${fmt(max.meanBatch)}, mean flush ${fmt(max.meanFlushMs, 1)} ms, server CPU ${fmt(max.cpuSeconds, 1)} s`,
-    );
+    log(details(max));
   }
   const naive = await runNaive(broker.url, await pg.createDatabase(), rate, num('naive-duration'));
   log(describe('naive (tutorial)', rate, naive));
@@ -236,6 +242,9 @@ try {
       duplicated: vigil.duplicated,
       peakRssMb: round(vigil.peakRssMb),
       serverCpuSeconds: round(vigil.cpuSeconds),
+      cpuUsPerMessage: Object.fromEntries(
+        Object.entries(vigil.cpuUsPerMessage).map(([k, v]) => [k, round(v)]),
+      ),
       max:
         max === undefined
           ? null

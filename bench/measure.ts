@@ -3,7 +3,7 @@
  * (difference of two scrapes), exact percentiles from samples, peak RSS and CPU time of a process
  * from /proc, and lost/duplicated messages from what publishers had acknowledged.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Cumulative bucket counts of one histogram: upper bound (seconds) -> count. */
 export type Buckets = Map<number, number>;
@@ -82,6 +82,32 @@ export function cpuSeconds(pid: number): number {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
     // After the command name: utime and stime are fields 12 and 13 (0-based), in clock ticks.
     return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * CPU seconds used by a process and its children, live ones and those already reaped (whose time
+ * the kernel folds into the parent's cutime/cstime): PostgreSQL's backends come and go under the
+ * postmaster. NaN once the process is gone.
+ */
+export function treeCpuSeconds(pid: number): number {
+  const stat = (p: number) =>
+    readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  try {
+    const own = stat(pid);
+    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const fields = stat(Number(entry));
+        if (Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // exited while we looked
+      }
+    }
+    return ticks / 100;
   } catch {
     return Number.NaN;
   }

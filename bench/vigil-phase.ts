@@ -18,6 +18,7 @@ import {
   parseSample,
   peakRssMb,
   subtractBuckets,
+  treeCpuSeconds,
 } from './measure';
 
 export type PhaseContext = {
@@ -25,9 +26,17 @@ export type PhaseContext = {
   root: string;
   work: string;
   mqttUrl: string;
+  /** PIDs whose CPU time is reported per message: the broker and the database's postmaster. */
+  brokerPid(): number;
+  databasePid: number;
   replicas: number;
   devices: number;
-  runLoad(url: string, topicRoot: string, offered: number, seconds: number): Promise<LoadResult>;
+  runLoad(
+    url: string,
+    topicRoot: string,
+    offered: number,
+    seconds: number,
+  ): Promise<LoadResult & { cpuSeconds: number }>;
   waitFor(probe: () => Promise<boolean>, timeoutMs: number): Promise<boolean>;
 };
 
@@ -42,6 +51,8 @@ export type VigilPhase = {
   peakRssMb: number;
   /** CPU seconds over all replicas during the phase. */
   cpuSeconds: number;
+  /** CPU microseconds per stored message, by process. */
+  cpuUsPerMessage: { server: number; broker: number; database: number; generator: number };
   /** Mean messages per flush and mean flush transaction time. */
   meanBatch: number;
   meanFlushMs: number;
@@ -130,11 +141,15 @@ export async function runVigil(
     await sql`INSERT INTO devices (id) SELECT 'bench-' || g FROM generate_series(0, ${ctx.devices - 1}) g`;
     const before = await scrape(replicas);
     const cpuBefore = replicas.map((r) => cpuSeconds(r.proc.pid));
+    const brokerBefore = treeCpuSeconds(ctx.brokerPid());
+    const databaseBefore = treeCpuSeconds(ctx.databasePid);
     const load = await ctx.runLoad(ctx.mqttUrl, tag, offered, seconds);
     const countRows = async () =>
       Number((await sql`SELECT count(*)::int AS n FROM readings`)[0]?.n);
     await ctx.waitFor(async () => (await countRows()) >= load.acked, 60_000);
     const drainedAt = Date.now();
+    const brokerCpu = treeCpuSeconds(ctx.brokerPid()) - brokerBefore;
+    const databaseCpu = treeCpuSeconds(ctx.databasePid) - databaseBefore;
     const after = await scrape(replicas);
     const histogram = new Map<number, number>();
     let flushes = 0;
@@ -156,6 +171,7 @@ export async function runVigil(
     const rss = Math.max(...replicas.map((r) => peakRssMb(r.proc.pid)));
     const rows = await sql`SELECT device_id, boot, seq FROM readings`;
     const delivery = compareDelivery(load.devices, rows as never);
+    const perMessage = (seconds: number) => (seconds * 1e6) / delivery.stored;
     return {
       msgPerSec: delivery.stored / ((drainedAt - load.startedAt) / 1000),
       p50Ms: histogramQuantileMs(histogram, 0.5),
@@ -165,6 +181,12 @@ export async function runVigil(
       duplicated: delivery.duplicated,
       peakRssMb: rss,
       cpuSeconds: cpu,
+      cpuUsPerMessage: {
+        server: perMessage(cpu),
+        broker: perMessage(brokerCpu),
+        database: perMessage(databaseCpu),
+        generator: perMessage(load.cpuSeconds),
+      },
       meanBatch: batched / flushes,
       meanFlushMs: (flushSeconds / flushes) * 1000,
     };

@@ -10,6 +10,7 @@ import { ensureFirstAdmin } from './auth/users';
 import { type BrokerAccess, unmanagedBrokerAccess } from './broker/access/broker-access';
 import { connectDynsecAccess } from './broker/access/connect-dynsec-access';
 import { startEmbeddedBroker } from './broker/embedded';
+import { startCommands } from './commands';
 import { type Config, ConfigError, loadConfig } from './config';
 import { startOfflineSweeper } from './devices/device-state';
 import { createDeviceRegistry } from './devices/registry';
@@ -99,6 +100,21 @@ async function main(): Promise<void> {
     });
     stack.push({ name: 'ingest', close: () => ingest.stop() });
 
+    const commands = await startCommands({
+      database,
+      bus,
+      log,
+      mqtt: {
+        url: mqttUrl,
+        clientId: config.mqtt.clientId,
+        username: config.mqtt.username,
+        password: config.mqtt.password,
+        tls: config.mqttTls,
+        topicRoot: config.mqtt.topicRoot,
+      },
+    });
+    stack.push({ name: 'commands', close: () => commands.stop() });
+
     const app = createApp({
       database,
       telemetry: createTelemetryQueries(database),
@@ -108,6 +124,7 @@ async function main(): Promise<void> {
       log,
       authenticator: createAuthenticator(database),
       registry,
+      commands: commands.service,
       secureCookies: config.auth.secureCookies,
     });
     const sweeper = startOfflineSweeper({
@@ -130,9 +147,7 @@ async function main(): Promise<void> {
             tls: {
               cert: Bun.file(config.https.cert),
               key: Bun.file(config.https.key),
-              ...(config.https.ca === undefined
-                ? {}
-                : { ca: Bun.file(config.https.ca) }),
+              ...(config.https.ca === undefined ? {} : { ca: Bun.file(config.https.ca) }),
             },
           }),
     });

@@ -9,6 +9,7 @@ import type { Authenticator } from '../auth/authenticator';
 import { authContext, requireRole } from '../auth/elysia-access';
 import type { Principal } from '../auth/principal';
 import { authRoutes } from '../auth/routes';
+import type { CommandService } from '../commands/service';
 import { getDeviceState } from '../devices/device-state';
 import { deviceIdInput, deviceListInput } from '../devices/inputs';
 import { getDevice, listDevices } from '../devices/queries';
@@ -35,6 +36,7 @@ export type AppDeps = {
   log: Logger;
   authenticator: Authenticator;
   registry: DeviceRegistry;
+  commands: CommandService;
   /** Session cookies are Secure even on plain HTTP (HTTPS, or TLS terminated by a proxy). */
   secureCookies?: boolean;
 };
@@ -51,6 +53,7 @@ export function createApp(deps: AppDeps) {
     telemetry: deps.telemetry,
     bus: deps.bus,
     registry: deps.registry,
+    commands: deps.commands,
   };
 
   const handleTrpc = async ({

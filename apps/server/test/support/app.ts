@@ -5,6 +5,7 @@ import { createAuthenticator } from '../../src/auth/authenticator';
 import type { Role } from '../../src/auth/roles';
 import { createApiToken } from '../../src/auth/tokens';
 import { unmanagedBrokerAccess } from '../../src/broker/access/broker-access';
+import { createCommandService } from '../../src/commands/service';
 import { createDeviceRegistry } from '../../src/devices/registry';
 import { createEventBus, type EventBus } from '../../src/events/bus';
 import { createLogger } from '../../src/log';
@@ -25,15 +26,24 @@ export function buildApp(database: Database, bus = createEventBus({ startAfter: 
   const broker = { connected: true };
   const metrics = new Registry();
   const logLines: string[] = [];
+  const log = createLogger('info', (line) => logLines.push(line));
   const app = createApp({
     database,
     telemetry: createTelemetryQueries(database, () => new Date(T0 + 3_600_000)),
     bus,
     metrics,
     brokerConnected: () => broker.connected,
-    log: createLogger('info', (line) => logLines.push(line)),
+    log,
     authenticator: createAuthenticator(database),
     registry: createDeviceRegistry({ database, broker: unmanagedBrokerAccess }),
+    // No broker here: commands are stored and stay pending (test/commands.test.ts has the broker).
+    commands: createCommandService({
+      database,
+      bus,
+      log,
+      topicRoot: 'devices',
+      publish: () => Promise.reject(new Error('no broker in the API test app')),
+    }),
   });
   return { app, bus, metrics, broker, logLines };
 }

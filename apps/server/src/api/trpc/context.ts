@@ -1,4 +1,5 @@
 import type { Principal } from '../../auth/principal';
+import type { CommandService } from '../../commands/service';
 import type { DeviceRegistry } from '../../devices/registry';
 import type { EventBus } from '../../events/bus';
 import type { Database } from '../../telemetry/database';
@@ -10,6 +11,7 @@ export type ApiContext = {
   telemetry: TelemetryQueries;
   bus: EventBus;
   registry: DeviceRegistry;
+  commands: CommandService;
   /** The caller, resolved on first use; throws UnauthenticatedError for bad credentials. */
   principal(): Promise<Principal | null>;
 };

@@ -3,6 +3,7 @@
  * "@vigil/server/router"), never server code.
  */
 import { authRouter } from './routers/auth';
+import { commandsRouter } from './routers/commands';
 import { deadLettersRouter } from './routers/dead-letters';
 import { devicesRouter } from './routers/devices';
 import { eventsRouter } from './routers/events';
@@ -15,6 +16,7 @@ export const appRouter = router({
   telemetry: telemetryRouter,
   deadLetters: deadLettersRouter,
   events: eventsRouter,
+  commands: commandsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,8 @@
 /** Readings during which the tracker learns fast, before settling. */
 const FAST_READINGS = 1_000;
 const FAST_RATE = 0.02;
+/** Readings learned ungated while the first estimate forms. */
+const UNGATED_READINGS = 100;
 const SLOW_RATE = 0.002;
 /** The quantile tracked: a fact above it happens on about 2% of normal readings. */
 const QUANTILE = 0.98;
@@ -24,7 +26,7 @@ export class SurpriseScale {
     this.n += 1;
     // Far beyond the usual high values is a fault in progress, not a lesson: only learning
     // readings up to 4x the quantile keeps a long drift from raising its own bar.
-    if (fact <= 4 * q || this.n <= FAST_READINGS)
+    if (fact <= 4 * q || this.n <= UNGATED_READINGS)
       this.logQ += rate * (fact > q ? QUANTILE : -(1 - QUANTILE));
     // Never below 1: facts are already in units of the metric's typical variation.
     if (this.logQ < 0) this.logQ = 0;

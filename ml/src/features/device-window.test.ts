@@ -1,0 +1,122 @@
+import { describe, expect, test } from 'bun:test';
+import { DeviceWindow, rebuildWindow, type TelemetryReading } from './device-window';
+import { FEATURE_INDEX as F, FEATURE_COUNT } from './names';
+
+const T0 = Date.UTC(2026, 0, 5);
+
+/** A steady sensor: temperature with small deterministic wiggle, reporting every second. */
+function reading(
+  i: number,
+  over: Partial<TelemetryReading> = {},
+  metrics: Record<string, number | boolean> = {},
+): TelemetryReading {
+  return {
+    receivedAt: T0 + i * 1000 + 5,
+    tsMs: T0 + i * 1000,
+    boot: 7,
+    seq: i,
+    metrics: {
+      temperature: 20 + 0.05 * Math.sin(i * 1.7) + 0.03 * Math.cos(i * 0.37),
+      humidity: 40 + 0.2 * Math.sin(i * 0.9),
+      ...metrics,
+    },
+    ...over,
+  };
+}
+
+function warmWindow(n = 600): DeviceWindow {
+  const w = new DeviceWindow();
+  const out = new Float32Array(FEATURE_COUNT);
+  for (let i = 0; i < n; i++) w.update(reading(i), out);
+  return w;
+}
+
+describe('DeviceWindow', () => {
+  test('normal readings give small, finite features of fixed length', () => {
+    const w = warmWindow();
+    const out = new Float32Array(FEATURE_COUNT);
+    const facts = w.update(reading(600), out);
+    expect(facts.relation).toBe('session');
+    expect(out.every(Number.isFinite)).toBe(true);
+    expect(out[F.z_max]).toBeLessThan(2);
+    expect(out[F.freeze_max]).toBeLessThan(1);
+    expect(facts.gapRatio).toBeCloseTo(1, 1);
+  });
+
+  test('a spike raises z, a frozen value raises freeze, a drift raises level', () => {
+    const out = new Float32Array(FEATURE_COUNT);
+    const spiked = warmWindow();
+    spiked.update(reading(600, {}, { temperature: 45 }), out);
+    expect(out[F.z_max]).toBeGreaterThan(3);
+
+    const frozen = warmWindow();
+    for (let i = 600; i < 640; i++) frozen.update(reading(i, {}, { temperature: 20.01 }), out);
+    expect(out[F.freeze_max]).toBeGreaterThan(1.5);
+
+    const drifting = warmWindow();
+    for (let i = 600; i < 900; i++)
+      drifting.update(reading(i, {}, { temperature: 20 + (i - 600) * 0.02 }), out);
+    expect(out[F.level_max]).toBeGreaterThan(2);
+  });
+
+  test('session semantics: replay, a second live boot, a gap, a flood', () => {
+    const out = new Float32Array(FEATURE_COUNT);
+    const w = warmWindow();
+    expect(w.update(reading(100, { receivedAt: T0 + 600_000 }), out).relation).toBe('replay');
+    expect(w.update(reading(601, { boot: 99, seq: 50_000 }), out).relation).toBe('second_boot');
+    expect(w.update(reading(600), out).relation).toBe('session');
+    const gap = w.update(reading(700), out);
+    expect(gap.missing).toBe(99);
+    expect(gap.gapRatio).toBeGreaterThan(50);
+    let facts = gap;
+    for (let k = 1; k <= 6; k++)
+      facts = w.update(reading(700 + k, { receivedAt: T0 + 700_005 + k * 40 }), out);
+    expect(facts.rateRatio).toBeGreaterThan(10);
+    // A fresh boot starting at seq 0 is a restart, not a second sender.
+    expect(w.update(reading(0, { boot: 3, receivedAt: T0 + 701_000 }), out).relation).toBe(
+      'reboot',
+    );
+  });
+
+  test('a GPS teleport is flagged, and so is not the return from it', () => {
+    const out = new Float32Array(FEATURE_COUNT);
+    const w = new DeviceWindow();
+    const at = (i: number, lat: number) => reading(i, {}, { latitude: lat, longitude: 11.5 });
+    for (let i = 0; i < 30; i++) w.update(at(i, 48.1 + i * 0.00005), out);
+    expect(w.update(at(30, 48.2), out).gpsJump).toBe(true);
+    expect(w.update(at(31, 48.1 + 31 * 0.00005), out).gpsJump).toBe(false);
+  });
+
+  test('tamper signature: motion, a hand at the enclosure, warming', () => {
+    const out = new Float32Array(FEATURE_COUNT);
+    const w = new DeviceWindow();
+    for (let i = 0; i < 300; i++)
+      w.update(reading(i, {}, { proximity: 250 + (i % 3), motion: false }), out);
+    const facts = w.update(reading(300, {}, { proximity: 4, motion: true, temperature: 22 }), out);
+    expect(facts.motion).toBe(true);
+    expect(facts.proximityBaseline).toBeGreaterThan(200);
+    expect(facts.temperatureRise).toBeGreaterThan(1.5);
+    expect(out[F.proximity_drop]).toBeGreaterThan(3);
+  });
+
+  test('rebuildWindow from recent readings continues exactly like the live window', () => {
+    const history = Array.from({ length: 400 }, (_, i) => reading(i));
+    const live = new DeviceWindow();
+    const scratch = new Float32Array(FEATURE_COUNT);
+    for (const r of history) live.update(r, scratch);
+    const rebuilt = rebuildWindow(history);
+    const a = new Float32Array(FEATURE_COUNT);
+    const b = new Float32Array(FEATURE_COUNT);
+    live.update(reading(400, {}, { temperature: 30 }), a);
+    rebuilt.update(reading(400, {}, { temperature: 30 }), b);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(rebuilt.size).toBe(401);
+  });
+
+  test('memory stays bounded when a device keeps inventing metric names', () => {
+    const w = new DeviceWindow();
+    const out = new Float32Array(FEATURE_COUNT);
+    for (let i = 0; i < 500; i++) w.update(reading(i, {}, { [`m${i}`]: i }), out);
+    expect((w as unknown as { tracks: Map<string, unknown> }).tracks.size).toBeLessThanOrEqual(64);
+  });
+});

@@ -21,7 +21,8 @@ beforeAll(async () => {
   subject = buildApp(database);
   admin = await bearer(database, 'admin');
   await createUser(database, { username: 'olga', password: 'operator password', role: 'operator' });
-});
+  // Starting the shared PostgreSQL cluster can take a while on a loaded machine.
+}, 60_000);
 afterAll(() => database.close());
 
 type Reply = { status: number; body: Record<string, unknown>; headers: Headers };

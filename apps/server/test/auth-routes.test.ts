@@ -33,7 +33,8 @@ beforeAll(async () => {
   database = await postgres.open();
   subject = buildApp(database);
   for (const role of ROLES) headers[role] = { authorization: await bearer(database, role) };
-});
+  // Starting the shared PostgreSQL cluster can take a while on a loaded machine.
+}, 60_000);
 afterAll(() => database.close());
 
 /** What a caller must get from a route declaring `access`: refused with 401/403, or through. */

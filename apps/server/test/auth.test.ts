@@ -16,7 +16,8 @@ if (postgres === undefined) throw new Error('postgres driver missing');
 let database: Database;
 beforeAll(async () => {
   database = await postgres.open();
-});
+  // Starting the shared PostgreSQL cluster can take a while on a loaded machine.
+}, 60_000);
 afterAll(() => database.close());
 
 const basic = (user: string, password: string) =>

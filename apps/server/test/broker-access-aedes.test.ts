@@ -36,7 +36,7 @@ beforeAll(async () => {
   port = (server.address() as { port: number }).port;
   url = `mqtt://127.0.0.1:${port}`;
   observer = await observe(url, serverAccount, ['devices/#']);
-});
+}, 30_000);
 afterAll(async () => {
   await observer?.close();
   await new Promise<void>((resolve) => broker.close(() => resolve()));

@@ -26,7 +26,7 @@ beforeAll(async () => {
   await access.grantDevice({ deviceId: 'dev-a', username: 'dev-a', secret: secrets.a });
   await access.grantDevice({ deviceId: 'dev-b', username: 'dev-b', secret: secrets.b });
   observer = await observe(broker.url, admin, ['#', '$CONTROL/#']);
-});
+}, 30_000);
 afterAll(async () => {
   await observer?.close();
   await dynsec?.close();

@@ -44,7 +44,8 @@ for (const driver of drivers) {
       database = await driver.open();
       broker = recordingBroker();
       registry = createDeviceRegistry({ database, broker: broker.access });
-    });
+      // Starting the shared PostgreSQL cluster can take a while on a loaded machine.
+    }, 60_000);
     afterAll(() => database.close());
 
     test('create returns a >=128-bit secret once, stores only its argon2id hash, tells the broker', async () => {

@@ -20,7 +20,8 @@ for (const driver of drivers) {
     beforeAll(async () => {
       database = await driver.open();
       await database.execute(sql`insert into devices (id) values ('s-1'), ('s-2'), ('s-3')`);
-    });
+      // Starting the shared PostgreSQL cluster can take a while on a loaded machine.
+    }, 60_000);
     afterAll(() => database.close());
 
     test('a retained state message marks the device online with its firmware, RSSI and uptime', async () => {

@@ -37,7 +37,7 @@ test('a device publishing to the embedded broker is stored through the 3.1.1 fal
     }
     await until(async () => (await stored()) === 20, 5_000, '20 readings');
     expect(running.logLines.join('')).toContain('using MQTT 3.1.1');
-    expect(running.logLines.join('')).toContain('without a shared-subscription group');
+    expect(running.logLines.join('')).toContain('broker without shared subscriptions');
 
     // Messages published while the consumer is away wait in its persistent session.
     await running.ingest.stop();

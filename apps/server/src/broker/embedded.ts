@@ -5,22 +5,28 @@
  * in memory, so they do not survive the process, which is the embedded broker's trade-off.
  */
 import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type AedesOptions } from 'aedes';
 
 export type EmbeddedBroker = {
   /** mqtt://host:port of the listening broker (the real port when 0 was asked for). */
   url: string;
   port: number;
+  /** The running Aedes instance (access control attaches to it to disconnect revoked clients). */
+  aedes: Aedes;
   close(): Promise<void>;
 };
 
-/** Starts Aedes listening on host:port (host defaults to 127.0.0.1; port 0 picks a free one). */
+/**
+ * Starts Aedes listening on host:port (host defaults to 127.0.0.1; port 0 picks a free one).
+ * `aedes` passes broker options through, e.g. the authenticate/authorize hooks of access control.
+ */
 export async function startEmbeddedBroker(opts: {
   port: number;
   host?: string;
+  aedes?: AedesOptions;
 }): Promise<EmbeddedBroker> {
   const host = opts.host ?? '127.0.0.1';
-  const broker = await Aedes.createBroker();
+  const broker = await Aedes.createBroker(opts.aedes);
   const server: Server = createServer(broker.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -35,6 +41,7 @@ export async function startEmbeddedBroker(opts: {
   return {
     url: `mqtt://${urlHost}:${port}`,
     port,
+    aedes: broker,
     async close() {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));

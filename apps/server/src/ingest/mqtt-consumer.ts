@@ -16,6 +16,7 @@ import { connect as tlsConnect } from 'node:tls';
 import mqttPacket, { type IConnackPacket, type Packet } from 'mqtt-packet';
 import type { Logger } from '../log';
 import { PacketFramer, type PublishFrame } from './packet-framer';
+import { connectPacket, sharedSubscriptionsUsable, subscribePacket } from './session-packets';
 
 /** Identifies one received QoS 1 message for its later acknowledgement. */
 export type AckTicket = { consumer: MqttConsumer; generation: number; packetId: number };
@@ -191,7 +192,18 @@ export class MqttConsumer {
       other: (frame) => parser.parse(frame),
       malformed: dropConnection,
     });
-    socket.on(this.#tls ? 'secureConnect' : 'connect', () => socket.write(this.#connectPacket()));
+    const connect = connectPacket(
+      {
+        clientId: this.#opts.clientId,
+        username: this.#opts.username,
+        password: this.#opts.password,
+        keepaliveSeconds: this.#opts.keepaliveSeconds ?? 30,
+        sessionExpirySeconds: this.#opts.sessionExpirySeconds ?? 14 * 24 * 3600,
+        receiveMaximum: this.#opts.receiveMaximum,
+      },
+      version,
+    );
+    socket.on(this.#tls ? 'secureConnect' : 'connect', () => socket.write(connect));
     socket.on('data', (chunk: Buffer) => {
       this.#lastReceived = Date.now();
       if (generation === this.#generation) framer.push(chunk);
@@ -206,31 +218,6 @@ export class MqttConsumer {
         socket.destroy();
       }
     }, CONNECT_TIMEOUT_MS);
-  }
-
-  #connectPacket(): Buffer {
-    const o = this.#opts;
-    return mqttPacket.generate(
-      {
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: this.#protocolVersion,
-        clientId: o.clientId,
-        clean: false,
-        keepalive: o.keepaliveSeconds ?? 30,
-        ...(o.username !== undefined ? { username: o.username } : {}),
-        ...(o.password !== undefined ? { password: Buffer.from(o.password) } : {}),
-        ...(this.#protocolVersion === 5
-          ? {
-              properties: {
-                sessionExpiryInterval: o.sessionExpirySeconds ?? 14 * 24 * 3600,
-                receiveMaximum: Math.min(65_535, o.receiveMaximum),
-              },
-            }
-          : {}),
-      },
-      { protocolVersion: this.#protocolVersion },
-    );
   }
 
   #onPacket(packet: Packet, generation: number): void {
@@ -285,15 +272,16 @@ export class MqttConsumer {
     }
     if (this.#connectTimer !== null) clearTimeout(this.#connectTimer);
     this.#attempt = 0;
-    const shared = this.#opts.shareGroup !== '' && this.#sharedAvailable(packet);
-    const subscriptions = this.#opts.filters.map((filter) => ({
-      topic: shared ? `$share/${this.#opts.shareGroup}/${filter}` : filter,
-      qos: 1 as const,
-    }));
+    const shared =
+      this.#opts.shareGroup !== '' && sharedSubscriptionsUsable(this.#protocolVersion, packet);
+    if (this.#opts.shareGroup !== '' && !shared) {
+      this.#opts.log.warn('broker without shared subscriptions: subscribing directly');
+    }
     this.#socket?.write(
-      mqttPacket.generate(
-        { cmd: 'subscribe', messageId: 1, subscriptions },
-        { protocolVersion: this.#protocolVersion },
+      subscribePacket(
+        this.#opts.filters,
+        shared ? this.#opts.shareGroup : null,
+        this.#protocolVersion,
       ),
     );
     const keepalive = packet.properties?.serverKeepAlive ?? this.#opts.keepaliveSeconds ?? 30;
@@ -304,19 +292,6 @@ export class MqttConsumer {
       sessionPresent: packet.sessionPresent,
       shared,
     });
-  }
-
-  /**
-   * MQTT 5 brokers say whether they support `$share`. A 3.1.1-only broker cannot say, and one
-   * without shared subscriptions would silently deliver nothing on a `$share/...` filter, so there
-   * we subscribe directly: correct for one replica, and merely redundant (rows deduplicate) for more.
-   */
-  #sharedAvailable(packet: IConnackPacket): boolean {
-    if (this.#protocolVersion === 4) {
-      this.#opts.log.warn('MQTT 3.1.1 broker: subscribing without a shared-subscription group');
-      return false;
-    }
-    return packet.properties?.sharedSubscriptionAvailable !== false;
   }
 
   #startPing(keepaliveSeconds: number): void {

@@ -1,7 +1,8 @@
 /**
- * A database outage: flushes fail, nothing is acknowledged, reading pauses; a server that stops
- * (or dies) during the outage leaves every message with the broker, and the next one stores them
- * all exactly once.
+ * Outages. The database: flushes fail, nothing is acknowledged, reading pauses; a server that
+ * stops (or dies) during the outage leaves every message with the broker, and the next one stores
+ * them all exactly once. The broker: killed and restarted, ingest reconnects by itself,
+ * subscribes again and keeps storing.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { type RunningMosquitto, sharedPostgres, startMosquitto } from '@vigil/testkit';
@@ -72,5 +73,27 @@ test('nothing is acknowledged while the database is down; the broker redelivers 
     expect(await metricValue(second.metrics, 'vigil_messages_duplicate_total')).toBe(0);
   } finally {
     await second.ingest.stop();
+  }
+}, 30_000);
+
+test('reconnects and resubscribes after the broker is killed and restarted', async () => {
+  // Its own share group: Mosquitto 2.0 keeps assigning shared messages to the offline persistent
+  // member the first test left behind.
+  const running = await runIngest(database, broker.url, {
+    MQTT_CLIENT_ID: 'restart-consumer',
+    MQTT_SHARE_GROUP: 'restart',
+  });
+  try {
+    const before = await stored();
+    mosquittoPubLines(broker.port, 'devices/dev-o/telemetry', [telemetry(1001), telemetry(1002)]);
+    await until(async () => (await stored()) === before + 2, 5_000, 'readings before the restart');
+    await broker.kill('SIGKILL');
+    await until(async () => !running.ingest.connected(), 5_000, 'ingest to notice');
+    await broker.restart();
+    await until(async () => running.ingest.connected(), 10_000, 'ingest to reconnect');
+    mosquittoPubLines(broker.port, 'devices/dev-o/telemetry', [telemetry(1003), telemetry(1004)]);
+    await until(async () => (await stored()) === before + 4, 5_000, 'readings after the restart');
+  } finally {
+    await running.ingest.stop();
   }
 }, 30_000);

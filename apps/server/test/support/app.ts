@@ -5,7 +5,7 @@ import { createAuthenticator } from '../../src/auth/authenticator';
 import type { Role } from '../../src/auth/roles';
 import { createApiToken } from '../../src/auth/tokens';
 import { unmanagedBrokerAccess } from '../../src/broker/access/broker-access';
-import { createCommandService } from '../../src/commands/service';
+import { type CommandService, createCommandService } from '../../src/commands/service';
 import { createDeviceRegistry } from '../../src/devices/registry';
 import { createEventBus, type EventBus } from '../../src/events/bus';
 import { createLogger } from '../../src/log';
@@ -22,7 +22,11 @@ export type TestApp = {
 };
 
 /** An app whose clock stands one hour after the fixtures start, so default ranges cover them. */
-export function buildApp(database: Database, bus = createEventBus({ startAfter: 0 })): TestApp {
+export function buildApp(
+  database: Database,
+  bus = createEventBus({ startAfter: 0 }),
+  commands?: CommandService,
+): TestApp {
   const broker = { connected: true };
   const metrics = new Registry();
   const logLines: string[] = [];
@@ -37,13 +41,15 @@ export function buildApp(database: Database, bus = createEventBus({ startAfter: 
     authenticator: createAuthenticator(database),
     registry: createDeviceRegistry({ database, broker: unmanagedBrokerAccess }),
     // No broker here: commands are stored and stay pending (test/commands.test.ts has the broker).
-    commands: createCommandService({
-      database,
-      bus,
-      log,
-      topicRoot: 'devices',
-      publish: () => Promise.reject(new Error('no broker in the API test app')),
-    }),
+    commands:
+      commands ??
+      createCommandService({
+        database,
+        bus,
+        log,
+        topicRoot: 'devices',
+        publish: () => Promise.reject(new Error('no broker in the API test app')),
+      }),
   });
   return { app, bus, metrics, broker, logLines };
 }

@@ -18,8 +18,8 @@ export const COMMAND_DEFINITIONS = {
   defense: {
     label: 'Activate defense',
     description:
-      'Defense mode: the device reports `defense: true` and samples four times as often ' +
-      '(at least every 250 ms) until switched off.',
+      'Defense mode: the device reports `defense: true` and reports four times as often ' +
+      '(never faster than every 200 ms) until switched off.',
     params: OnOff,
   },
   set_led: {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { ConfigError, loadConfig } from './config';
+import { DEFAULT_MODEL_PATH } from './config-evidence';
 
 /** Any existing file stands in for a PEM path (the config checks existence, not content). */
 const PEM = import.meta.path;
@@ -44,6 +45,20 @@ describe('loadConfig defaults', () => {
       auth: { secureCookies: false },
       brokerAccess: 'aedes',
       devices: { offlineAfterS: 300 },
+      detection: {
+        modelPath: DEFAULT_MODEL_PATH,
+        metadataPath: DEFAULT_MODEL_PATH.replace(/\.onnx$/, '.json'),
+        threshold: undefined,
+        maxDevices: 100_000,
+      },
+      evidence: {
+        rpcUrl: undefined,
+        contract: undefined,
+        privateKey: undefined,
+        chainPort: 0,
+        batchMs: 1000,
+        batchMax: 1000,
+      },
     });
   });
 
@@ -89,6 +104,16 @@ describe('loadConfig accepts good values', () => {
       MQTT_KEY: PEM,
       BROKER_ACCESS: 'dynsec',
       DEVICE_OFFLINE_AFTER_S: '90',
+      MODEL_PATH: '/opt/vigil/model.onnx',
+      MODEL_METADATA_PATH: '/opt/vigil/model-meta.json',
+      DETECTION_THRESHOLD: '0.7',
+      DETECTION_MAX_DEVICES: '5000',
+      CHAIN_RPC_URL: 'https://rpc.example',
+      EVIDENCE_CONTRACT: `0x${'ab'.repeat(20)}`,
+      CHAIN_KEY: `0x${'11'.repeat(32)}`,
+      CHAIN_PORT: '8545',
+      EVIDENCE_BATCH_MS: '5000',
+      EVIDENCE_BATCH_MAX: '2000',
     });
     expect(config).toEqual({
       port: 8080,
@@ -122,6 +147,20 @@ describe('loadConfig accepts good values', () => {
       mqttTls: { ca: PEM, cert: PEM, key: PEM },
       brokerAccess: 'dynsec',
       devices: { offlineAfterS: 90 },
+      detection: {
+        modelPath: '/opt/vigil/model.onnx',
+        metadataPath: '/opt/vigil/model-meta.json',
+        threshold: 0.7,
+        maxDevices: 5000,
+      },
+      evidence: {
+        rpcUrl: 'https://rpc.example',
+        contract: `0x${'ab'.repeat(20)}`,
+        privateKey: `0x${'11'.repeat(32)}`,
+        chainPort: 8545,
+        batchMs: 5000,
+        batchMax: 2000,
+      },
     });
   });
 

@@ -4,6 +4,7 @@
  * half-understood configuration.
  */
 import { isIP } from 'node:net';
+import { type DetectionEvidenceConfig, readDetectionEvidenceConfig } from './config-evidence';
 import {
   ConfigError,
   type Env,
@@ -13,7 +14,6 @@ import {
   readString,
   readUrl,
 } from './config-read';
-
 import { readSecurityConfig, type SecurityConfig } from './config-security';
 
 export { ConfigError } from './config-read';
@@ -56,7 +56,8 @@ export type Config = {
     legacy: { flat: boolean; node: boolean; drone: boolean };
   };
   logLevel: LogLevel;
-} & SecurityConfig;
+} & SecurityConfig &
+  DetectionEvidenceConfig;
 
 /** Validates the environment and returns the typed configuration; throws ConfigError. */
 export function loadConfig(env: Env): Config {
@@ -107,6 +108,7 @@ export function loadConfig(env: Env): Config {
     },
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     ...readSecurityConfig(env, readString(env, 'MQTT_URL') === undefined),
+    ...readDetectionEvidenceConfig(env),
   };
 }
 

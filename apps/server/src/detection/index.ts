@@ -1,0 +1,169 @@
+/**
+ * The detection module: after each ingest batch commits, its readings are scored in one batched
+ * ONNX run (with the rule detectors), anomalies are stored with the exact raw payload and their
+ * evidence leaf queued in the same transaction, then published on the bus and counted.
+ * Batches are scored strictly in commit order, so per-device windows see readings in order.
+ */
+import { createHash } from 'node:crypto';
+import { Detector, featureRecord } from '@vigil/ml/detector';
+import type { Registry } from 'prom-client';
+import type { EventBus } from '../events/bus';
+import type { Logger } from '../log';
+import type { Database, Transaction } from '../telemetry/database';
+import { createDetectionMetrics } from './metrics';
+import { createRecentReadings } from './recent-readings';
+import { Anomalies, type Anomaly, type NewAnomaly } from './schema';
+
+export { DetectorLoadError } from '@vigil/ml/detector';
+
+/** A reading that has just been committed, with the bytes it arrived as. */
+export type CommittedReading = {
+  deviceId: string;
+  topic: string;
+  payload: Uint8Array;
+  /** Epoch ms at the server. */
+  receivedAt: number;
+  /** The reading's key in `readings`. */
+  tsMs: number;
+  boot: number;
+  seq: number;
+};
+
+export type DetectionOptions = {
+  database: Database;
+  metrics: Registry;
+  log: Logger;
+  bus?: EventBus;
+  model: { modelPath: string; metadataPath: string; threshold?: number };
+  /** Devices whose windows stay in memory (least recently used are dropped). */
+  maxDevices?: number;
+  topicRoot?: string;
+  legacy?: { flat: boolean; node: boolean; drone: boolean };
+  /** Runs inside the transaction that stores anomalies (the evidence outbox). */
+  onStored?: (tx: Transaction, anomalies: Anomaly[]) => Promise<void>;
+};
+
+export type Detection = {
+  /** Queues a committed batch for scoring (in order); never throws. */
+  submit(readings: readonly CommittedReading[]): void;
+  /** Scores one batch now and returns the anomalies stored for it. */
+  scoreBatch(readings: readonly CommittedReading[]): Promise<Anomaly[]>;
+  /** Resolves when every submitted batch has been handled. */
+  idle(): Promise<void>;
+  readonly detector: Detector;
+  close(): Promise<void>;
+};
+
+const STORE_ATTEMPTS = 5;
+
+/**
+ * Loads the model and creates the detection service.
+ *
+ * @throws DetectorLoadError when the model or its metadata is missing, corrupt or mismatched.
+ */
+export async function createDetection(options: DetectionOptions): Promise<Detection> {
+  const { database, bus } = options;
+  const log = options.log.child({ module: 'detection' });
+  const recent = createRecentReadings(database);
+  const detector = await Detector.load(options.model, {
+    threshold: options.model.threshold,
+    maxDevices: options.maxDevices,
+    loadRecent: recent.load,
+    topicRoot: options.topicRoot,
+    legacy: options.legacy,
+  });
+  const metrics = createDetectionMetrics(options.metrics);
+  const modelSha256 = Buffer.from(detector.metadata.modelSha256, 'hex');
+  let tail: Promise<unknown> = Promise.resolve();
+
+  const store = async (rows: NewAnomaly[]): Promise<Anomaly[]> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await database.transaction(async (tx) => {
+          const stored = await tx.insert(Anomalies).values(rows).returning();
+          await options.onStored?.(tx, stored);
+          return stored;
+        });
+      } catch (error) {
+        if (attempt >= STORE_ATTEMPTS) throw error;
+        log.warn('storing anomalies failed; retrying', { error, attempt });
+        await Bun.sleep(100 * 2 ** attempt);
+      }
+    }
+  };
+
+  const scoreBatch = async (readings: readonly CommittedReading[]): Promise<Anomaly[]> => {
+    if (readings.length === 0) return [];
+    const started = performance.now();
+    const cutoffs = new Map<string, number>();
+    for (const r of readings)
+      cutoffs.set(r.deviceId, Math.min(cutoffs.get(r.deviceId) ?? r.tsMs, r.tsMs));
+    recent.startBatch(cutoffs);
+    const verdicts = await detector.scoreBatch(readings);
+    metrics.scored.inc(readings.length);
+    const detectedAt = new Date();
+    const rows: NewAnomaly[] = [];
+    verdicts.forEach((verdict, i) => {
+      if (!verdict.anomaly || verdict.type === null || verdict.severity === null) return;
+      const reading = readings[i] as CommittedReading;
+      rows.push({
+        deviceId: reading.deviceId,
+        readingTs: new Date(reading.tsMs),
+        readingBoot: reading.boot,
+        readingSeq: reading.seq,
+        detectedAt,
+        type: verdict.type,
+        severity: verdict.severity,
+        score: verdict.score,
+        features: finiteFeatures(featureRecord(verdict.features)),
+        payload: reading.payload,
+        payloadSha256: createHash('sha256').update(reading.payload).digest(),
+        modelSha256,
+        threshold: detector.threshold,
+      });
+    });
+    const stored = rows.length === 0 ? [] : await store(rows);
+    metrics.batchSeconds.observe((performance.now() - started) / 1000);
+    for (const anomaly of stored) {
+      metrics.anomalies.inc({ type: anomaly.type, severity: anomaly.severity });
+      bus?.publish({
+        type: 'anomaly',
+        anomalyId: anomaly.id.toString(),
+        deviceId: anomaly.deviceId,
+        ts: anomaly.readingTs.getTime(),
+        anomalyType: anomaly.type,
+        severity: anomaly.severity as 'low' | 'medium' | 'high' | 'critical',
+        score: anomaly.score,
+      });
+    }
+    return stored;
+  };
+
+  return {
+    detector,
+    scoreBatch,
+    submit(readings) {
+      if (readings.length === 0) return;
+      tail = tail.then(() =>
+        scoreBatch(readings).catch((error: unknown) => {
+          metrics.failures.inc();
+          log.error('scoring a committed batch failed', { error, readings: readings.length });
+        }),
+      );
+    },
+    idle: () => tail.then(() => undefined),
+    async close() {
+      await tail;
+      await detector.close();
+    },
+  };
+}
+
+/** JSON has no NaN or Infinity; a feature that is not finite is stored as null. */
+function finiteFeatures(record: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, value] of Object.entries(record)) {
+    out[name] = Number.isFinite(value) ? value : (null as unknown as number);
+  }
+  return out;
+}

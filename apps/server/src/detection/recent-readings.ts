@@ -1,0 +1,58 @@
+/**
+ * Rebuilds a device's detection window from its stored readings after a cache miss (a restart,
+ * an evicted device, or a device whose messages were handled by another replica until now).
+ */
+import type { TelemetryReading } from '@vigil/ml/features';
+import { and, desc, eq, lt } from 'drizzle-orm';
+import type { Database } from '../telemetry/database';
+import { Readings } from '../telemetry/schema';
+
+/** Readings replayed into a rebuilt window: enough to fill every rolling statistic (32) twice. */
+export const RECENT_READINGS = 64;
+
+export type RecentReadings = {
+  /** The detector's `loadRecent` hook: the device's latest readings before the batch, oldest first. */
+  load(deviceId: string): Promise<TelemetryReading[]>;
+  /**
+   * Sets, per device, the reading time the batch being scored starts at. The batch is already
+   * committed, so without this cut its own readings would be replayed into the window and then
+   * seen again as repeats.
+   */
+  startBatch(cutoffs: ReadonlyMap<string, number>): void;
+};
+
+/** The recent-readings loader over `database`. */
+export function createRecentReadings(database: Database, limit = RECENT_READINGS): RecentReadings {
+  let cutoffs: ReadonlyMap<string, number> = new Map();
+  return {
+    startBatch(next) {
+      cutoffs = next;
+    },
+    async load(deviceId) {
+      const cut = cutoffs.get(deviceId);
+      const rows = await database.db
+        .select({
+          ts: Readings.ts,
+          receivedAt: Readings.receivedAt,
+          boot: Readings.boot,
+          seq: Readings.seq,
+          metrics: Readings.metrics,
+        })
+        .from(Readings)
+        .where(
+          cut === undefined
+            ? eq(Readings.deviceId, deviceId)
+            : and(eq(Readings.deviceId, deviceId), lt(Readings.ts, new Date(cut))),
+        )
+        .orderBy(desc(Readings.ts))
+        .limit(limit);
+      return rows.reverse().map((row) => ({
+        receivedAt: row.receivedAt.getTime(),
+        tsMs: row.ts.getTime(),
+        boot: row.boot,
+        seq: row.seq,
+        metrics: row.metrics,
+      }));
+    },
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * Detection in the server against real PostgreSQL and the shipped ONNX model: anomalies stored
+ * with the raw payload and their evidence leaf, published and counted; windows rebuilt from
+ * stored readings after a restart; a missing or corrupt model refused at start.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { sharedPostgres } from '@vigil/testkit';
+import { Registry } from 'prom-client';
+import { bytesToHex } from 'viem';
+import { type CommittedReading, createDetection, DetectorLoadError } from '../src/detection';
+import { Anomalies } from '../src/detection/schema';
+import { createEventBus, type VigilEvent } from '../src/events/bus';
+import { enqueueEvidence } from '../src/evidence/outbox';
+import { leafOfAnomaly } from '../src/evidence/record';
+import { EvidenceOutbox } from '../src/evidence/schema';
+import { type Database, openDatabase } from '../src/telemetry/database';
+import { Readings } from '../src/telemetry/schema';
+import { quietLog } from './evidence-support';
+
+const MODELS = resolve(import.meta.dir, '../../../ml/models');
+const model = {
+  modelPath: join(MODELS, 'detector.onnx'),
+  metadataPath: join(MODELS, 'detector.json'),
+};
+const T0 = Date.UTC(2026, 1, 2, 8, 0, 0);
+
+function reading(
+  i: number,
+  metrics: Record<string, number | boolean>,
+  boot = 7,
+  deviceId = 'dev-1',
+): CommittedReading {
+  const tsMs = T0 + i * 1000;
+  const payload = new TextEncoder().encode(JSON.stringify({ ts: tsMs, boot, seq: i, metrics }));
+  return {
+    deviceId,
+    topic: `devices/${deviceId}/telemetry`,
+    payload,
+    receivedAt: tsMs + 5,
+    tsMs,
+    boot,
+    seq: i,
+  };
+}
+
+const calm = (i: number) => reading(i, { temperature: 21 + 0.05 * Math.sin(i), humidity: 40 });
+
+let database: Database;
+let dir: string;
+
+beforeAll(async () => {
+  const cluster = await sharedPostgres();
+  database = await openDatabase({ url: await cluster.createDatabase(), dataDir: '' });
+  dir = await mkdtemp(join(tmpdir(), 'vigil-detection-'));
+});
+afterAll(async () => {
+  await database.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('detection', () => {
+  test('an out-of-range reading becomes a stored, published, counted anomaly with its leaf queued', async () => {
+    const bus = createEventBus();
+    const events: VigilEvent[] = [];
+    bus.subscribe((event) => events.push(event));
+    const metrics = new Registry();
+    const detection = await createDetection({
+      database,
+      metrics,
+      log: quietLog,
+      bus,
+      model,
+      onStored: enqueueEvidence,
+    });
+    const calmBatch = Array.from({ length: 40 }, (_, i) => calm(i));
+    expect(await detection.scoreBatch(calmBatch)).toEqual([]);
+
+    const hot = reading(40, { temperature: 900, humidity: 40 });
+    detection.submit([calm(41), hot]);
+    await detection.idle();
+    const stored = await database.db.select().from(Anomalies);
+    expect(stored).toHaveLength(1);
+    const [anomaly] = stored;
+    if (anomaly === undefined) throw new Error('unreachable');
+    expect(anomaly).toMatchObject({
+      deviceId: 'dev-1',
+      readingBoot: 7,
+      readingSeq: 40,
+      type: 'spike',
+      severity: 'high',
+      threshold: detection.detector.threshold,
+    });
+    expect(anomaly.readingTs.getTime()).toBe(hot.tsMs);
+    expect(anomaly.score).toBeGreaterThanOrEqual(detection.detector.threshold);
+    expect(Buffer.from(anomaly.payload).equals(Buffer.from(hot.payload))).toBe(true);
+    expect(Buffer.from(anomaly.payloadSha256).toString('hex')).toBe(
+      createHash('sha256').update(hot.payload).digest('hex'),
+    );
+    expect(Buffer.from(anomaly.modelSha256).toString('hex')).toBe(
+      detection.detector.metadata.modelSha256,
+    );
+    expect(Object.keys(anomaly.features).length).toBeGreaterThan(5);
+
+    const [queued] = await database.db.select().from(EvidenceOutbox);
+    expect(queued && bytesToHex(queued.leaf)).toBe(leafOfAnomaly(anomaly));
+    expect(events).toEqual([
+      {
+        type: 'anomaly',
+        anomalyId: anomaly.id.toString(),
+        deviceId: 'dev-1',
+        ts: hot.tsMs,
+        anomalyType: 'spike',
+        severity: 'high',
+        score: anomaly.score,
+      },
+    ]);
+    const counted = await metrics.getSingleMetricAsString('vigil_anomalies_total');
+    expect(counted).toContain('vigil_anomalies_total{type="spike",severity="high"} 1');
+    await detection.close();
+  });
+
+  test('after a restart the window is rebuilt from stored readings (a second sender is caught)', async () => {
+    const history = Array.from({ length: 40 }, (_, i) => calm(i + 1000));
+    await database.db.insert(Readings).values(
+      history.map((r) => ({
+        deviceId: 'dev-2',
+        ts: new Date(r.tsMs),
+        boot: r.boot,
+        seq: r.seq,
+        receivedAt: new Date(r.receivedAt),
+        metrics: { temperature: 21, humidity: 40 },
+        payloadSha256: createHash('sha256').update(r.payload).digest(),
+      })),
+    );
+    // Another boot talking while boot 7 is still live: only visible with the device's history.
+    const intruder = { ...reading(1040, { temperature: 21, humidity: 40 }, 99, 'dev-2'), seq: 50 };
+    const restarted = await createDetection({
+      database,
+      metrics: new Registry(),
+      log: quietLog,
+      model,
+    });
+    const [anomaly] = await restarted.scoreBatch([intruder]);
+    expect(anomaly).toMatchObject({ deviceId: 'dev-2', type: 'spoof', severity: 'critical' });
+    await restarted.close();
+
+    const noHistory = await createDetection({
+      database,
+      metrics: new Registry(),
+      log: quietLog,
+      model,
+    });
+    const fresh = { ...intruder, deviceId: 'dev-3', topic: 'devices/dev-3/telemetry' };
+    expect(await noHistory.scoreBatch([fresh])).toEqual([]);
+    await noHistory.close();
+  });
+
+  test('a missing or corrupt model stops detection from starting, with the reason', async () => {
+    const missing = createDetection({
+      database,
+      metrics: new Registry(),
+      log: quietLog,
+      model: { ...model, modelPath: join(dir, 'nope.onnx') },
+    });
+    await expect(missing).rejects.toThrow(DetectorLoadError);
+    await expect(missing).rejects.toThrow(/model file not found/);
+
+    const corrupt = join(dir, 'corrupt.onnx');
+    const bytes = new Uint8Array(await Bun.file(model.modelPath).arrayBuffer());
+    const middle = bytes.length >> 1;
+    bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
+    await Bun.write(corrupt, bytes);
+    await expect(
+      createDetection({
+        database,
+        metrics: new Registry(),
+        log: quietLog,
+        model: { ...model, modelPath: corrupt },
+      }),
+    ).rejects.toThrow(/SHA-256/);
+  });
+});

@@ -11,6 +11,7 @@ const FEATURE_FAULT: Record<FeatureName, FaultType> = {
   freeze_max: 'freeze',
   frozen_fraction: 'freeze',
   level_max: 'drift',
+  level_persist_max: 'drift',
   gap_log: 'dropout',
   rate_log: 'flood',
   seq_missing_log: 'dropout',

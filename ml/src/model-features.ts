@@ -12,6 +12,7 @@ export const MODEL_FEATURES: readonly FeatureName[] = [
   'freeze_max',
   'frozen_fraction',
   'level_max',
+  'level_persist_max',
   'temperature_rise',
 ];
 

@@ -53,10 +53,13 @@ describe('DeviceWindow', () => {
     for (let i = 600; i < 640; i++) frozen.update(reading(i, {}, { temperature: 20.01 }), out);
     expect(out[F.freeze_max]).toBeGreaterThan(1.5);
 
-    const drifting = warmWindow();
-    for (let i = 600; i < 900; i++)
-      drifting.update(reading(i, {}, { temperature: 20 + (i - 600) * 0.02 }), out);
+    // Drift is judged against a settled history (the first 1,800 readings teach what normal is).
+    const drifting = warmWindow(2_000);
+    for (let i = 2_000; i < 2_300; i++) {
+      drifting.update(reading(i, {}, { temperature: 20 + (i - 2_000) * 0.02 }), out);
+    }
     expect(out[F.level_max]).toBeGreaterThan(2);
+    expect(out[F.level_persist_max]).toBeGreaterThan(2);
   });
 
   test('session semantics: replay, a second live boot, a gap, a flood', () => {

@@ -59,7 +59,7 @@ export class DeviceWindow {
   private readonly arrival = new ArrivalTrack();
   private readonly session = new SessionTrack();
   private readonly gps = new GpsTrack();
-  private readonly facts: MetricFacts = { z: 0, roughness: 0, freeze: 0, level: 0 };
+  private readonly facts: MetricFacts = { z: 0, roughness: 0, freeze: 0, level: 0, persist: 0 };
   private order = 0;
 
   /** Number of messages folded in so far. */
@@ -151,6 +151,7 @@ export class DeviceWindow {
     let roughMax = 0;
     let freezeMax = 0;
     let levelMax = 0;
+    let persistMax = 0;
     let numeric = 0;
     let frozen = 0;
     for (const name in metrics) {
@@ -166,12 +167,14 @@ export class DeviceWindow {
       if (this.facts.roughness > roughMax) roughMax = this.facts.roughness;
       if (this.facts.freeze > freezeMax) freezeMax = this.facts.freeze;
       if (this.facts.level > levelMax) levelMax = this.facts.level;
+      if (this.facts.persist > persistMax) persistMax = this.facts.persist;
     }
     out[offset + F.z_max] = Math.log1p(zMax);
     out[offset + F.roughness_max] = Math.log1p(roughMax);
     out[offset + F.freeze_max] = Math.log1p(freezeMax);
     out[offset + F.frozen_fraction] = numeric > 0 ? frozen / numeric : 0;
     out[offset + F.level_max] = Math.log1p(levelMax);
+    out[offset + F.level_persist_max] = Math.log1p(persistMax);
   }
 
   /** The track of `name`, evicting the longest-unseen one when the device exceeds the bound. */

@@ -7,6 +7,8 @@ export const WINDOW = 32;
 const ROUGH = 8;
 /** A metric's features stay neutral until it has been seen this many times. */
 export const MIN_READINGS = 24;
+/** Facts are reported (non-zero) only once the metric's scales and quantiles have settled. */
+export const READY_READINGS = 300;
 /** Rolling sums are recomputed from the ring this often, so float error cannot accumulate. */
 const RECOMPUTE_EVERY = 256;
 const TINY = 1e-9;
@@ -26,6 +28,8 @@ export type MetricFacts = {
   freeze: number;
   /** |x - slow robust level| over the long-run typical deviation from it (drift). */
   level: number;
+  /** How long the level has stayed unusually far off, over the longest such excursion seen normally. */
+  persist: number;
 };
 
 /**
@@ -50,6 +54,9 @@ export class MetricTrack {
   private run = 0;
   /** Longest run of an unchanged value seen in normal operation (decays slowly). */
   private longestRun = 0;
+  private excursion = 0;
+  private excursionPeak = 0;
+  private longestExcursion = 0;
   /** Smallest non-zero step seen: the resolution the device reports with. */
   private quantum = Number.POSITIVE_INFINITY;
   readonly seen: { n: number; at: number } = { n: 0, at: 0 };
@@ -133,6 +140,18 @@ export class MetricTrack {
       out.z = this.zSurprise.update(out.z);
       out.roughness = this.roughSurprise.update(out.roughness);
       out.level = this.levelSurprise.update(out.level);
+      out.persist = this.trackExcursion(out.level);
+    } else {
+      out.persist = 0;
+    }
+
+    if (this.seen.n < READY_READINGS) {
+      // Still learning what normal is for this metric: no evidence either way.
+      out.z = 0;
+      out.roughness = 0;
+      out.freeze = 0;
+      out.level = 0;
+      out.persist = 0;
     }
 
     this.push(v);
@@ -140,6 +159,28 @@ export class MetricTrack {
       this.spreadScale.update(spread);
       this.longSpread.update(spread);
     }
+  }
+
+  /**
+   * Counts readings whose level surprise stays above 1 (with hysteresis: a dip only shortens the
+   * count), and relates the count to the longest excursion seen in normal operation. A walk-by
+   * shortens a proximity reading for a minute; a drift keeps growing for many minutes.
+   */
+  private trackExcursion(levelSurprise: number): number {
+    if (levelSurprise > 1) {
+      this.excursion += 1;
+      if (this.excursion > this.excursionPeak) this.excursionPeak = this.excursion;
+    } else if (this.excursion > 0) {
+      this.excursion = Math.max(0, this.excursion - 4);
+      if (this.excursion === 0) {
+        const peak = this.excursionPeak;
+        if (this.seen.n < RUN_LEARNING || peak <= 2 * Math.max(8, this.longestExcursion)) {
+          this.longestExcursion = Math.max(this.longestExcursion * LONGEST_RUN_DECAY, peak);
+        }
+        this.excursionPeak = 0;
+      }
+    }
+    return this.excursion / Math.max(8, this.longestExcursion);
   }
 
   /** Lower bound of any scale: a quarter of the long-run spread, half the reporting resolution. */

@@ -9,6 +9,7 @@ export const FEATURE_NAMES = [
   'freeze_max',
   'frozen_fraction',
   'level_max',
+  'level_persist_max',
   // Message level.
   'gap_log',
   'rate_log',

@@ -2,7 +2,7 @@
 const FAST_READINGS = 1_000;
 const FAST_RATE = 0.02;
 /** Readings learned ungated while the first estimate forms. */
-const UNGATED_READINGS = 100;
+const UNGATED_READINGS = 1_800;
 const SLOW_RATE = 0.002;
 /** The quantile tracked: a fact above it happens on about 2% of normal readings. */
 const QUANTILE = 0.98;

@@ -14,6 +14,7 @@ import { startCommands } from './commands';
 import { type Config, ConfigError, loadConfig } from './config';
 import { startOfflineSweeper } from './devices/device-state';
 import { createDeviceRegistry } from './devices/registry';
+import { startStateListener } from './devices/state-listener';
 import { createEventBus } from './events/bus';
 import { type Ingest, startIngest } from './ingest';
 import { createLogger } from './log';
@@ -114,6 +115,19 @@ async function main(): Promise<void> {
       },
     });
     stack.push({ name: 'commands', close: () => commands.stop() });
+
+    const states = await startStateListener({
+      url: mqttUrl,
+      username: config.mqtt.username,
+      password: config.mqtt.password,
+      clientId: config.mqtt.clientId,
+      topicRoot: config.mqtt.topicRoot,
+      tls: config.mqttTls,
+      database,
+      bus,
+      log,
+    });
+    stack.push({ name: 'device states', close: () => states.stop() });
 
     const app = createApp({
       database,

@@ -13,6 +13,19 @@ describe('command catalogue', () => {
     expect(catalogueFor('vigil-sim-sensor')[0]?.params.properties).toHaveProperty('on');
   });
 
+  test('each entry carries its parameters as form fields too', () => {
+    const fields = Object.fromEntries(catalogueFor('generic').map((c) => [c.name, c.fields]));
+    expect(fields).toEqual({
+      defense: [{ name: 'on', label: 'On', type: 'boolean' }],
+      set_led: [{ name: 'on', label: 'On', type: 'boolean' }],
+      set_servo: [{ name: 'angle', label: 'Angle (degrees)', type: 'integer', min: 0, max: 180 }],
+      set_interval: [
+        { name: 'ms', label: 'Interval (ms)', type: 'integer', min: 200, max: 3_600_000 },
+      ],
+      reboot: [],
+    });
+  });
+
   test('valid parameters pass unchanged', () => {
     expect(validateCommand('generic', 'set_servo', { angle: 180 })).toEqual({ angle: 180 });
     expect(validateCommand('generic', 'set_interval', { ms: 200 })).toEqual({ ms: 200 });

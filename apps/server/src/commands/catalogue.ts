@@ -66,6 +66,11 @@ export const MODEL_COMMANDS: Record<string, readonly CommandName[]> = {
   'vigil-sim-drone': ['defense', 'set_interval', 'reboot'],
 };
 
+/** One form field of a command, derived from its parameter schema. */
+export type CommandField =
+  | { name: string; label: string; type: 'boolean' }
+  | { name: string; label: string; type: 'integer'; min: number; max: number };
+
 /** One entry of a model's catalogue, as the dashboard receives it. */
 export type CatalogueEntry = {
   name: CommandName;
@@ -73,12 +78,31 @@ export type CatalogueEntry = {
   description: string;
   /** JSON Schema (draft 7 subset: object, boolean, integer with minimum/maximum, title). */
   params: TObject;
+  /** The same parameters as a flat list of form fields, in order. */
+  fields: CommandField[];
 };
 
 /** The commands a model accepts, in display order. */
 export function catalogueFor(model: string): CatalogueEntry[] {
   const names = MODEL_COMMANDS[model] ?? COMMAND_NAMES;
-  return names.map((name) => ({ name, ...COMMAND_DEFINITIONS[name] }));
+  return names.map((name) => {
+    const definition = COMMAND_DEFINITIONS[name];
+    return { name, ...definition, fields: fieldsOf(definition.params) };
+  });
+}
+
+type FieldSchema = { type?: string; title?: string; minimum?: number; maximum?: number };
+
+/** Form fields of a parameter schema; every catalogue parameter is a boolean or a bounded integer. */
+function fieldsOf(params: TObject): CommandField[] {
+  return Object.entries(params.properties as Record<string, FieldSchema>).map(([name, schema]) => {
+    const label = schema.title ?? name;
+    if (schema.type === 'boolean') return { name, label, type: 'boolean' };
+    if (schema.type === 'integer' && schema.minimum !== undefined && schema.maximum !== undefined) {
+      return { name, label, type: 'integer', min: schema.minimum, max: schema.maximum };
+    }
+    throw new Error(`parameter '${name}' has no form field type`);
+  });
 }
 
 const checkers = Object.fromEntries(

@@ -6,6 +6,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from './api/app';
 import { createAuthenticator } from './auth/authenticator';
+import { startSessionPruner } from './auth/sessions';
 import { ensureFirstAdmin } from './auth/users';
 import { type BrokerAccess, unmanagedBrokerAccess } from './broker/access/broker-access';
 import { connectDynsecAccess } from './broker/access/connect-dynsec-access';
@@ -152,6 +153,10 @@ async function main(): Promise<void> {
       onError: (error) => log.error('offline sweep failed', { error }),
     });
     stack.push({ name: 'offline sweeper', close: async () => sweeper.stop() });
+    const pruner = startSessionPruner(database, (error) =>
+      log.error('pruning sessions failed', { error }),
+    );
+    stack.push({ name: 'session pruner', close: async () => pruner.stop() });
     app.listen({
       port: config.port,
       hostname: config.host,

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { createAuthenticator } from '../src/auth/authenticator';
 import { RateLimitedError, UnauthenticatedError } from '../src/auth/errors';
 import { requireAccess } from '../src/auth/principal';
-import { createSession, resolveSession, SESSION_TTL_MS } from '../src/auth/sessions';
+import { createSession, pruneSessions, resolveSession, SESSION_TTL_MS } from '../src/auth/sessions';
 import { createApiToken, listApiTokens, resolveApiToken, revokeApiToken } from '../src/auth/tokens';
 import { checkPassword, createUser, ensureFirstAdmin, listUsers } from '../src/auth/users';
 import type { Database } from '../src/telemetry/database';
@@ -81,6 +81,9 @@ describe('sessions', () => {
       await resolveSession(database, sessionId, new Date(now.getTime() + SESSION_TTL_MS + 1)),
     ).toBeNull();
     expect(await resolveSession(database, `${sessionId}x`, now)).toBeNull();
+    const later = new Date(now.getTime() + SESSION_TTL_MS + 1);
+    expect(await pruneSessions(database, later)).toBeGreaterThanOrEqual(1);
+    expect(await pruneSessions(database, later)).toBe(0);
   });
 });
 

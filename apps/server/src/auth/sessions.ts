@@ -48,3 +48,15 @@ export async function pruneSessions(database: Database, now = new Date()): Promi
     .returning({ idHash: Sessions.idHash });
   return gone.length;
 }
+
+/** Removes expired sessions every `intervalMs` (default hourly) so the table stays small. */
+export function startSessionPruner(
+  database: Database,
+  onError: (error: unknown) => void,
+  intervalMs = 3_600_000,
+): { stop(): void } {
+  const timer = setInterval(() => {
+    pruneSessions(database).catch(onError);
+  }, intervalMs);
+  return { stop: () => clearInterval(timer) };
+}

@@ -22,6 +22,7 @@ const FEATURE_FAULT: Record<FeatureName, FaultType> = {
   motion: 'tamper',
   proximity_drop: 'tamper',
   temperature_rise: 'drift',
+  humidity_shift: 'drift',
   gps_speed_log: 'gps_jump',
   out_of_range: 'spike',
 };

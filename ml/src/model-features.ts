@@ -14,6 +14,7 @@ export const MODEL_FEATURES: readonly FeatureName[] = [
   'level_max',
   'level_persist_max',
   'temperature_rise',
+  'humidity_shift',
 ];
 
 export const MODEL_FEATURE_INDICES: readonly number[] = MODEL_FEATURES.map(

@@ -140,6 +140,12 @@ export class DeviceWindow {
       facts.temperatureRise = temperature - thermo.baseline;
       out[offset + F.temperature_rise] = clamp(facts.temperatureRise, -20, 20);
     }
+    // Relative humidity moves a few %RH a day indoors; a sensor losing calibration walks off by tens.
+    const { humidity } = reading.metrics;
+    const hygro = this.tracks.get('humidity');
+    if (typeof humidity === 'number' && hygro?.warm) {
+      out[offset + F.humidity_shift] = clamp(humidity - hygro.baseline, -50, 50);
+    }
   }
 
   private metricFeatures(
@@ -161,6 +167,9 @@ export class DeviceWindow {
       const spec = canonicalMetric(name);
       const atBound = spec !== undefined && (value === spec.min || value === spec.max);
       track.update(value, atBound, this.order, this.facts);
+      // Someone in front of the sensor moves the proximity reading: expected while motion is
+      // reported, so it must not count as a value anomaly (tampering has its own rule).
+      if (name === 'proximity' && metrics.motion === true) continue;
       numeric += 1;
       if (this.facts.freeze >= 3) frozen += 1;
       if (this.facts.z > zMax) zMax = this.facts.z;

@@ -22,6 +22,7 @@ export const FEATURE_NAMES = [
   'motion',
   'proximity_drop',
   'temperature_rise',
+  'humidity_shift',
   'gps_speed_log',
   'out_of_range',
 ] as const;

@@ -13,10 +13,15 @@ import { connectDynsecAccess } from './broker/access/connect-dynsec-access';
 import { startEmbeddedBroker } from './broker/embedded';
 import { startCommands } from './commands';
 import { type Config, ConfigError, loadConfig } from './config';
+import { createDetection, DetectorLoadError } from './detection';
+import { createAnomalyQueries } from './detection/queries';
 import { startOfflineSweeper } from './devices/device-state';
 import { createDeviceRegistry } from './devices/registry';
 import { startStateListener } from './devices/state-listener';
 import { createEventBus } from './events/bus';
+import { enqueueEvidence } from './evidence/outbox';
+import { createEvidenceQueries } from './evidence/queries';
+import { startEvidence } from './evidence/start';
 import { type Ingest, startIngest } from './ingest';
 import { createLogger } from './log';
 import { type Database, openDatabase } from './telemetry/database';
@@ -93,6 +98,29 @@ async function main(): Promise<void> {
     }
     const registry = createDeviceRegistry({ database, broker: brokerAccess });
 
+    // The model first: a missing or corrupt one must stop the start before anything else runs.
+    const detection = await createDetection({
+      database,
+      metrics,
+      bus,
+      log,
+      model: config.detection,
+      maxDevices: config.detection.maxDevices,
+      topicRoot: config.mqtt.topicRoot,
+      legacy: config.ingest.legacy,
+      onStored: enqueueEvidence,
+    });
+    stack.push({ name: 'detection', close: () => detection.close() });
+    const anchoring = await startEvidence({
+      settings: config.evidence,
+      database,
+      metrics,
+      bus,
+      log,
+    });
+    stack.push({ name: 'evidence', close: () => anchoring.stop() });
+    const evidenceQueries = createEvidenceQueries(database, anchoring.chain);
+
     const ingest: Ingest = await startIngest({
       config: { ...config, mqtt: { ...config.mqtt, url: mqttUrl } },
       database,
@@ -133,6 +161,8 @@ async function main(): Promise<void> {
     const app = createApp({
       database,
       telemetry: createTelemetryQueries(database),
+      anomalies: createAnomalyQueries(database, evidenceQueries.views),
+      evidence: evidenceQueries,
       bus,
       metrics,
       brokerConnected: () => ingest.connected(),
@@ -183,6 +213,9 @@ async function main(): Promise<void> {
       database: describeDatabase(config, database),
     });
   } catch (error) {
+    if (error instanceof DetectorLoadError) {
+      console.error(`model error (MODEL_PATH / MODEL_METADATA_PATH): ${error.message}`);
+    }
     log.error('start failed', { error });
     await closeAll();
     process.exit(1);

@@ -10,12 +10,15 @@ import { authContext, requireRole } from '../auth/elysia-access';
 import type { Principal } from '../auth/principal';
 import { authRoutes } from '../auth/routes';
 import type { CommandService } from '../commands/service';
+import { anomalyIdInput, anomalyListInput, evidenceInput } from '../detection/inputs';
+import type { AnomalyQueries } from '../detection/queries';
 import { getDeviceState } from '../devices/device-state';
 import { deviceIdInput, deviceListInput } from '../devices/inputs';
 import { getDevice, listDevices } from '../devices/queries';
 import type { DeviceRegistry } from '../devices/registry';
 import { registryRoutes } from '../devices/registry-routes';
 import type { EventBus } from '../events/bus';
+import type { EvidenceQueries, EvidenceView } from '../evidence/queries';
 import type { Logger } from '../log';
 import type { Database } from '../telemetry/database';
 import { deadLetterQueryInput, telemetryQueryInput } from '../telemetry/inputs';
@@ -37,6 +40,8 @@ export type AppDeps = {
   authenticator: Authenticator;
   registry: DeviceRegistry;
   commands: CommandService;
+  anomalies: AnomalyQueries<EvidenceView>;
+  evidence: EvidenceQueries;
   /** Session cookies are Secure even on plain HTTP (HTTPS, or TLS terminated by a proxy). */
   secureCookies?: boolean;
 };
@@ -54,6 +59,8 @@ export function createApp(deps: AppDeps) {
     bus: deps.bus,
     registry: deps.registry,
     commands: deps.commands,
+    anomalies: deps.anomalies,
+    evidence: deps.evidence,
   };
 
   const handleTrpc = async ({
@@ -133,6 +140,31 @@ export function createApp(deps: AppDeps) {
       .get(
         '/dead-letters',
         ({ query }) => deps.telemetry.deadLetters(parseInput(deadLetterQueryInput, query)),
+        { beforeHandle: requireRole('viewer') },
+      )
+      .get('/anomalies', ({ query }) => deps.anomalies.list(parseInput(anomalyListInput, query)), {
+        beforeHandle: requireRole('viewer'),
+      })
+      .get(
+        '/anomalies/:id',
+        ({ params }) => deps.anomalies.get(parseInput(anomalyIdInput, params).id),
+        { beforeHandle: requireRole('viewer') },
+      )
+      .get(
+        '/anomalies/:id/evidence',
+        ({ params }) =>
+          deps.evidence.detail(parseInput(evidenceInput, { anomalyId: params.id }).anomalyId),
+        { beforeHandle: requireRole('viewer') },
+      )
+      // Checks against the chain now: never cached.
+      .get(
+        '/anomalies/:id/evidence/verify',
+        ({ params, set }) => {
+          set.headers['cache-control'] = 'no-store';
+          return deps.evidence.verify(
+            parseInput(evidenceInput, { anomalyId: params.id }).anomalyId,
+          );
+        },
         { beforeHandle: requireRole('viewer') },
       )
       .use(

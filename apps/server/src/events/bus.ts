@@ -30,6 +30,8 @@ export type VigilEvent =
       severity: 'low' | 'medium' | 'high' | 'critical';
       score: number;
     }
+  /** An operator acknowledged an anomaly. */
+  | { type: 'anomaly_acknowledged'; anomalyId: string; deviceId: string }
   /** An anomaly's evidence was anchored on chain. */
   | { type: 'evidence'; anomalyId: string; deviceId: string; evidence: AnchoredEvidence };
 
@@ -50,6 +52,7 @@ const EVENT_TYPE_FLAGS: Record<VigilEvent['type'], true> = {
   device_state: true,
   command: true,
   anomaly: true,
+  anomaly_acknowledged: true,
   evidence: true,
 };
 /** Every event type, for filters at the edges. */

@@ -6,8 +6,11 @@ import type { Role } from '../../src/auth/roles';
 import { createApiToken } from '../../src/auth/tokens';
 import { unmanagedBrokerAccess } from '../../src/broker/access/broker-access';
 import { type CommandService, createCommandService } from '../../src/commands/service';
+import { createAnomalyQueries } from '../../src/detection/queries';
 import { createDeviceRegistry } from '../../src/devices/registry';
 import { createEventBus, type EventBus } from '../../src/events/bus';
+import type { EvidenceChain } from '../../src/evidence/chain';
+import { createEvidenceQueries } from '../../src/evidence/queries';
 import { createLogger } from '../../src/log';
 import type { Database } from '../../src/telemetry/database';
 import { createTelemetryQueries } from '../../src/telemetry/queries';
@@ -26,13 +29,17 @@ export function buildApp(
   database: Database,
   bus = createEventBus({ startAfter: 0 }),
   commands?: CommandService,
+  chain: EvidenceChain | null = null,
 ): TestApp {
   const broker = { connected: true };
   const metrics = new Registry();
   const logLines: string[] = [];
   const log = createLogger('info', (line) => logLines.push(line));
+  const evidence = createEvidenceQueries(database, chain);
   const app = createApp({
     database,
+    anomalies: createAnomalyQueries(database, evidence.views),
+    evidence,
     telemetry: createTelemetryQueries(database, () => new Date(T0 + 3_600_000)),
     bus,
     metrics,

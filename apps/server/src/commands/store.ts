@@ -100,10 +100,14 @@ export function createCommandStore(database: Database) {
         .where(and(eq(Commands.id, id), eq(Commands.status, 'pending')))
         .returning();
       if (sent !== undefined) return sent;
-      // A redelivery of a command already sent (or answered): only the attempt counts.
+      // A redelivery, or a device that answered before this PUBACK was recorded: the status
+      // stays, the attempt counts, and the first broker acknowledgement time is kept.
       await db
         .update(Commands)
-        .set({ attempts: sql`${Commands.attempts} + 1` })
+        .set({
+          attempts: sql`${Commands.attempts} + 1`,
+          sentAt: sql`coalesce(${Commands.sentAt}, ${at.toISOString()}::timestamptz)`,
+        })
         .where(eq(Commands.id, id));
       return undefined;
     },

@@ -37,6 +37,8 @@ export type MessageFacts = {
   /** Centimetres, when the device reports proximity. */
   proximity: number | null;
   proximityBaseline: number | null;
+  /** Longest current run of an unchanged metric over its longest normal run (0 until settled). */
+  freezeRatio: number;
   /** Degrees above the temperature's recent level, when reported. */
   temperatureRise: number | null;
 };
@@ -59,7 +61,14 @@ export class DeviceWindow {
   private readonly arrival = new ArrivalTrack();
   private readonly session = new SessionTrack();
   private readonly gps = new GpsTrack();
-  private readonly facts: MetricFacts = { z: 0, roughness: 0, freeze: 0, level: 0, persist: 0 };
+  private readonly facts: MetricFacts = {
+    z: 0,
+    roughness: 0,
+    freeze: 0,
+    freezeRatio: 0,
+    level: 0,
+    persist: 0,
+  };
   private order = 0;
 
   /** Number of messages folded in so far. */
@@ -94,6 +103,7 @@ export class DeviceWindow {
       proximity: numberOrNull(reading.metrics.proximity),
       proximityBaseline: null,
       temperatureRise: null,
+      freezeRatio: 0,
     };
     out[offset + F.seq_missing_log] = Math.log1p(s.missing);
     out[offset + F.seq_behind_log] = s.relation === 'replay' ? Math.log1p(s.seqBehind + 1) : 0;
@@ -112,7 +122,7 @@ export class DeviceWindow {
     out[offset + F.rate_log] = rate > 0 ? clamp(Math.log2(rate), -8, 12) : 0;
 
     this.canonicalFacts(reading, facts, out, offset);
-    this.metricFeatures(reading.metrics, out, offset);
+    facts.freezeRatio = this.metricFeatures(reading.metrics, out, offset);
     return facts;
   }
 
@@ -152,8 +162,9 @@ export class DeviceWindow {
     metrics: Record<string, number | boolean>,
     out: Float32Array,
     offset: number,
-  ): void {
+  ): number {
     let zMax = 0;
+    let freezeRatioMax = 0;
     let roughMax = 0;
     let freezeMax = 0;
     let levelMax = 0;
@@ -177,6 +188,7 @@ export class DeviceWindow {
       if (this.facts.freeze > freezeMax) freezeMax = this.facts.freeze;
       if (this.facts.level > levelMax) levelMax = this.facts.level;
       if (this.facts.persist > persistMax) persistMax = this.facts.persist;
+      if (this.facts.freezeRatio > freezeRatioMax) freezeRatioMax = this.facts.freezeRatio;
     }
     out[offset + F.z_max] = Math.log1p(zMax);
     out[offset + F.roughness_max] = Math.log1p(roughMax);
@@ -184,6 +196,7 @@ export class DeviceWindow {
     out[offset + F.frozen_fraction] = numeric > 0 ? frozen / numeric : 0;
     out[offset + F.level_max] = Math.log1p(levelMax);
     out[offset + F.level_persist_max] = Math.log1p(persistMax);
+    return freezeRatioMax;
   }
 
   /** The track of `name`, evicting the longest-unseen one when the device exceeds the bound. */

@@ -28,6 +28,8 @@ export type MetricFacts = {
   freeze: number;
   /** |x - slow robust level| over the long-run typical deviation from it (drift). */
   level: number;
+  /** The unchanged run over the longest normal run, before any scaling (the freeze rule reads it). */
+  freezeRatio: number;
   /** How long the level has stayed unusually far off, over the longest such excursion seen normally. */
   persist: number;
 };
@@ -66,6 +68,7 @@ export class MetricTrack {
   /** Unclipped long-run spread: floors the robust scales of metrics that sit still for long (a cruising drone's speed). */
   private readonly zSurprise = new SurpriseScale();
   private readonly roughSurprise = new SurpriseScale();
+  private readonly freezeSurprise = new SurpriseScale();
   private readonly levelSurprise = new SurpriseScale();
   private readonly longSpread = new RobustScale(1 / 1024, Number.POSITIVE_INFINITY);
   private readonly level = new RobustLevel(1 / 256);
@@ -125,6 +128,7 @@ export class MetricTrack {
     const typicalDelta = Math.max(this.deltaScale.value, this.stepFloor());
     out.roughness = warm && this.deltaCount === ROUGH ? this.upperMedianDelta() / typicalDelta : 0;
     out.freeze = warm && !atBound ? this.run / Math.max(4, this.longestRun) : 0;
+    out.freezeRatio = out.freeze;
 
     const deviation = Math.abs(v - this.level.value);
     const levelFloor = Math.max(
@@ -139,6 +143,7 @@ export class MetricTrack {
     if (warm) {
       out.z = this.zSurprise.update(out.z);
       out.roughness = this.roughSurprise.update(out.roughness);
+      out.freeze = this.freezeSurprise.update(out.freeze);
       out.level = this.levelSurprise.update(out.level);
       out.persist = this.trackExcursion(out.level);
     } else {
@@ -152,6 +157,7 @@ export class MetricTrack {
       out.freeze = 0;
       out.level = 0;
       out.persist = 0;
+      out.freezeRatio = 0;
     }
 
     this.push(v);

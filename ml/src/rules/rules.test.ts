@@ -18,6 +18,7 @@ const normal: MessageFacts = {
   proximity: 240,
   proximityBaseline: 240,
   temperatureRise: 0.1,
+  freezeRatio: 0.5,
 };
 
 describe('rule detectors', () => {
@@ -41,6 +42,7 @@ describe('rule detectors', () => {
       [{ rateRatio: 5 }, 'flood', 'medium'],
       [{ skewMs: -20 * 60_000 }, 'clock_skew', 'medium'],
       [{ missing: 40, gapRatio: 41 }, 'dropout', 'low'],
+      [{ freezeRatio: 4 }, 'freeze', 'medium'],
     ];
     for (const [facts, type, severity] of cases) {
       const finding = checkRules({ ...normal, ...facts });

@@ -13,6 +13,8 @@ export type RuleConfig = {
   /** A hand at the enclosure: proximity under this many cm, and under `tamperDrop` of its level. */
   tamperProximityCm: number;
   tamperDrop: number;
+  /** A metric unchanged for this many times its longest normal run is frozen (a hung driver). */
+  freezeRatio: number;
   /** Degrees of warming above the recent level that make tampering critical. */
   tamperWarmingC: number;
 };
@@ -25,6 +27,7 @@ export const DEFAULT_RULES: RuleConfig = {
   tamperProximityCm: 15,
   tamperDrop: 0.25,
   tamperWarmingC: 0.5,
+  freezeRatio: 3,
 };
 
 /**
@@ -58,6 +61,13 @@ export function checkRules(
   }
   if (Math.abs(facts.skewMs) > config.maxSkewMs)
     return { type: 'clock_skew', severity: 'medium', score: 0.9 };
+  if (facts.freezeRatio >= config.freezeRatio) {
+    return {
+      type: 'freeze',
+      severity: facts.freezeRatio >= 4 * config.freezeRatio ? 'high' : 'medium',
+      score: 0.85,
+    };
+  }
   if (facts.missing >= config.dropoutMissing && facts.gapRatio >= config.dropoutGapRatio) {
     return { type: 'dropout', severity: facts.gapRatio >= 60 ? 'medium' : 'low', score: 0.85 };
   }

@@ -6,8 +6,9 @@
  *   bun run cmd sensor-001 defense on=true --ttl=60000
  *   bun run cmd sensor-001 --list          (the device's catalogue)
  *
- * VIGIL_URL (default http://127.0.0.1:3000) and VIGIL_TOKEN (an API token, sent as Bearer; send
- * needs the operator role). Values: true/false, numbers, JSON, else text.
+ * VIGIL_URL (default http://127.0.0.1:3000); credentials: VIGIL_TOKEN (an API token, sent as
+ * Bearer) or VIGIL_USER and VIGIL_PASSWORD (signs in once); send needs the operator role.
+ * Values: true/false, numbers, JSON, else text.
  * Exit codes: 0 done; 1 rejected, failed or expired; 2 bad usage or parameters; 3 server or auth.
  */
 
@@ -56,9 +57,35 @@ function parseValue(text: string): unknown {
   }
 }
 
-function client(base: string, token: string | undefined) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token !== undefined && token !== '') headers.authorization = `Bearer ${token}`;
+/**
+ * Credential headers from the environment: a Bearer token, or a session signed in once with
+ * VIGIL_USER/VIGIL_PASSWORD (not HTTP Basic on every poll: each Basic request costs a password hash).
+ */
+async function credentials(
+  base: string,
+  env: Record<string, string | undefined>,
+): Promise<Record<string, string>> {
+  if (env.VIGIL_TOKEN) return { authorization: `Bearer ${env.VIGIL_TOKEN}` };
+  if (!env.VIGIL_USER) return {};
+  let response: Response;
+  try {
+    response = await fetch(`${base}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: env.VIGIL_USER, password: env.VIGIL_PASSWORD ?? '' }),
+    });
+  } catch (error) {
+    throw new CliError(`cannot reach ${base}: ${(error as Error).message}`, EXIT.server);
+  }
+  const session = /vigil_session=([^;]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
+  if (!response.ok || session === undefined) {
+    throw new CliError(`sign-in as ${env.VIGIL_USER} failed: HTTP ${response.status}`, EXIT.server);
+  }
+  return { cookie: `vigil_session=${session}` };
+}
+
+function client(base: string, auth: Record<string, string>) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...auth };
   const unwrap = async (response: Response) => {
     const body = (await response.json().catch(() => null)) as {
       result?: { data: unknown };
@@ -66,7 +93,9 @@ function client(base: string, token: string | undefined) {
     } | null;
     if (body?.result !== undefined) return body.result.data;
     const code = body?.error?.data?.code ?? `HTTP ${response.status}`;
-    const message = body?.error?.message ?? response.statusText;
+    let message = body?.error?.message ?? (body as { error?: unknown } | null)?.error;
+    if (typeof message !== 'string') message = response.statusText;
+    if (response.status === 401) message += ' (set VIGIL_TOKEN, or VIGIL_USER and VIGIL_PASSWORD)';
     throw new CliError(
       `${code}: ${message}`,
       code === 'BAD_REQUEST' || code === 'NOT_FOUND' ? EXIT.usage : EXIT.server,
@@ -112,7 +141,8 @@ async function main(argv: string[]): Promise<number> {
       EXIT.usage,
     );
   }
-  const api = client(process.env.VIGIL_URL ?? 'http://127.0.0.1:3000', process.env.VIGIL_TOKEN);
+  const base = process.env.VIGIL_URL ?? 'http://127.0.0.1:3000';
+  const api = client(base, await credentials(base, process.env));
   const catalogue = async () => {
     const c = (await api.query('commands.catalogue', { deviceId })) as {
       model: string;

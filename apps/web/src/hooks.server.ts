@@ -10,6 +10,14 @@ import { isApiPath } from '#lib/api/paths';
 export const handleFetch: HandleFetch = async ({ event, request, fetch }) => {
   const url = new URL(request.url);
   if (url.origin !== event.url.origin || !isApiPath(url.pathname)) return fetch(request);
+  // Bypassing SvelteKit's fetch skips its credential forwarding, so forward them here.
+  const forwarded = new Request(request);
+  const cookie = event.request.headers.get('cookie');
+  if (cookie && !forwarded.headers.has('cookie')) forwarded.headers.set('cookie', cookie);
+  const authorization = event.request.headers.get('authorization');
+  if (authorization && !forwarded.headers.has('authorization')) {
+    forwarded.headers.set('authorization', authorization);
+  }
   const api = event.platform?.api;
-  return api ? api(request) : globalThis.fetch(request);
+  return api ? api(forwarded) : globalThis.fetch(forwarded);
 };

@@ -2,32 +2,32 @@ import { beforeAll, describe, expect, test } from 'bun:test';
 import { ensureBuild } from '../test/support';
 import { createWebHandler, WebBuildMissingError, type WebHandler } from './serve';
 
-/** Answers tRPC batch GETs: devices.list with one device, every other path "no procedure". */
-function stubApi(calls: string[]) {
+const DEVICE = {
+  id: 'stub-1',
+  name: 'Greenhouse',
+  model: 'generic',
+  metadata: {},
+  source: 'admin',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  lastSeen: null,
+};
+
+/** What the stub API answers per procedure; anything else is "no such procedure". */
+const ANSWERS: Record<string, unknown> = {
+  'auth.me': { kind: 'user', id: 'u1', name: 'tester', role: 'admin', deviceId: null },
+  'devices.list': { devices: [DEVICE], nextAfter: null },
+  'devices.states': [],
+};
+
+/** Answers tRPC batch GETs from ANSWERS, recording each request's path and cookie. */
+function stubApi(calls: { path: string; cookie: string | null }[]) {
   return async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
-    calls.push(url.pathname);
+    calls.push({ path: url.pathname, cookie: request.headers.get('cookie') });
     const paths = url.pathname.replace('/trpc/', '').split(',');
     const results = paths.map((path) =>
-      path === 'devices.list'
-        ? {
-            result: {
-              data: {
-                devices: [
-                  {
-                    id: 'stub-1',
-                    name: 'Greenhouse',
-                    model: 'generic',
-                    metadata: {},
-                    source: 'admin',
-                    createdAt: '2026-01-01T00:00:00.000Z',
-                    lastSeen: null,
-                  },
-                ],
-                nextAfter: null,
-              },
-            },
-          }
+      path in ANSWERS
+        ? { result: { data: ANSWERS[path] } }
         : {
             error: {
               message: `No procedure found on path "${path}"`,
@@ -43,7 +43,7 @@ function stubApi(calls: string[]) {
 
 describe('createWebHandler', () => {
   let web: WebHandler;
-  const calls: string[] = [];
+  const calls: { path: string; cookie: string | null }[] = [];
 
   beforeAll(async () => {
     ensureBuild();
@@ -51,14 +51,17 @@ describe('createWebHandler', () => {
   }, 120_000);
 
   test('renders the overview on the server, loading devices through the in-process API', async () => {
-    const response = await web.fetch(new Request('http://vigil.test/'));
+    const response = await web.fetch(
+      new Request('http://vigil.test/', { headers: { cookie: 'vigil_session=s3cret' } }),
+    );
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toContain('data-device="stub-1"');
     expect(html).toContain('Greenhouse');
-    expect(calls.some((path) => path.startsWith('/trpc/') && path.includes('devices.list'))).toBe(
-      true,
-    );
+    const listCall = calls.find((call) => call.path.includes('devices.list'));
+    expect(listCall?.path.startsWith('/trpc/')).toBe(true);
+    // The user's session reaches the API, so it answers as that user.
+    expect(listCall?.cookie).toBe('vigil_session=s3cret');
   });
 
   test('serves hashed assets as immutable and answers a matching ETag with 304', async () => {

@@ -17,14 +17,35 @@ export type DashboardServerOptions = {
   buildDir?: string;
 };
 
+/** Headers that describe one connection and must not be passed on to the next hop. */
+const HOP_BY_HOP = ['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'];
+
 /** Starts the standalone dashboard; returns its URL and a stop function. */
 export async function serveDashboard(
   options: DashboardServerOptions,
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const apiOrigin = new URL(options.apiOrigin).origin;
-  const toApi = (request: Request) => {
+  const toApi = async (request: Request) => {
     const url = new URL(request.url);
-    return fetch(new Request(`${apiOrigin}${url.pathname}${url.search}`, request));
+    // Buffered: API bodies are small (the API enforces its own limits), and a buffered body
+    // gets a correct content-length of its own.
+    const body =
+      request.method === 'GET' || request.method === 'HEAD'
+        ? undefined
+        : await request.arrayBuffer();
+    const headers = new Headers(request.headers);
+    for (const name of HOP_BY_HOP) headers.delete(name);
+    try {
+      return await fetch(`${apiOrigin}${url.pathname}${url.search}`, {
+        method: request.method,
+        headers,
+        body,
+        redirect: 'manual',
+      });
+    } catch (error) {
+      // The API is down or restarting: say so, as a proxy does, instead of failing the request.
+      return new Response(`Vigil API unreachable: ${(error as Error).message}`, { status: 502 });
+    }
   };
   const web = await createWebHandler({
     api: toApi,

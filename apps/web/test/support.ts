@@ -102,7 +102,11 @@ async function waitForStartLine(
       if (entry.msg === 'vigil started') {
         // Keep draining so the child never blocks on a full pipe.
         void (async () => {
-          for (;;) if ((await reader.read()).done) return;
+          for (;;) {
+            const next = await reader.read();
+            if (next.done) return;
+            if (process.env.VIGIL_TEST_LOG) process.stdout.write(next.value);
+          }
         })();
         return entry;
       }
@@ -110,6 +114,26 @@ async function waitForStartLine(
     buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
   }
   throw new Error('the Vigil server did not log "vigil started" in time');
+}
+
+/**
+ * Creates a user in the server's database with the server's own CLI (password on stdin, as an
+ * operator would); the server must have started once so the schema exists.
+ */
+export function createUser(
+  databaseUrl: string,
+  user: { username: string; password: string; role: 'viewer' | 'operator' | 'admin' },
+): void {
+  const cli = resolve(WEB_DIR, '../server/src/auth/admin-create-cli.ts');
+  const result = Bun.spawnSync(['bun', cli, user.username, user.role], {
+    env: childEnv({ DATABASE_URL: databaseUrl }),
+    stdin: new TextEncoder().encode(`${user.password}\n`),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  if (result.exitCode !== 0) {
+    throw new Error(`creating user ${user.username} failed: ${result.stderr.toString()}`);
+  }
 }
 
 export type Services = { mqtt: RunningMosquitto; databaseUrl: string };

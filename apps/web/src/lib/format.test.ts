@@ -24,6 +24,7 @@ describe('formatMetric', () => {
     expect(formatMetric(21.456)).toBe('21.46');
     expect(formatMetric(1013.27)).toBe('1013.3');
     expect(formatMetric(0.01234)).toBe('0.012');
+    expect(formatMetric(22.5)).toBe('22.5');
   });
   test('shows booleans as words and a missing value as a dash', () => {
     expect(formatMetric(true)).toBe('on');

@@ -13,14 +13,14 @@ export function formatAgo(ms: number | null, now: number): string {
   return `${Math.floor(hours / 24)} d ago`;
 }
 
-/** A metric value with at most three significant decimals; booleans as on/off. */
+/** A metric value rounded by magnitude, without trailing zeros; booleans as on/off. */
 export function formatMetric(value: number | boolean | undefined): string {
   if (value === undefined) return '-';
   if (typeof value === 'boolean') return value ? 'on' : 'off';
   if (Number.isInteger(value)) return String(value);
   const abs = Math.abs(value);
   const digits = abs >= 100 ? 1 : abs >= 1 ? 2 : 3;
-  return value.toFixed(digits);
+  return String(Number(value.toFixed(digits)));
 }
 
 /** ISO-like local time to the second, stable across locales: 2026-01-31 12:00:05. */

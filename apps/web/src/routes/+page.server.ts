@@ -22,9 +22,10 @@ async function allDevices(client: VigilClient): Promise<DeviceView[]> {
 export const load: PageServerLoad = async (event) => {
   const { client, expected } = serverApi(event);
   // Together, so a failure of either is awaited (never an unhandled rejection).
-  const [devices, latest] = await Promise.all([
+  const [devices, states, latest] = await Promise.all([
     allDevices(client),
+    client.devices.states.query(),
     ifOffered(expected.query('telemetry.latest', {}), []),
   ]);
-  return { devices, latest: latest.value, missing: latest.missing };
+  return { devices, states, latest: latest.value, missing: latest.missing };
 };

@@ -42,53 +42,9 @@ export type VerifyResult = {
   detail: string;
 };
 
-export type DeviceStateView = {
-  online: boolean;
-  fw: string | null;
-  model: string | null;
-  rssi: number | null;
-  uptime: number | null;
-  updatedAt: string;
-};
-
-export type CommandParam =
-  | { name: string; label: string; type: 'boolean' }
-  | { name: string; label: string; type: 'integer' | 'number'; min: number; max: number }
-  | { name: string; label: string; type: 'enum'; options: string[] };
-
-export type CommandSpec = { name: string; label: string; params: CommandParam[] };
-
-export type CommandStatus = 'pending' | 'sent' | 'acked' | 'failed' | 'expired';
-
-export type CommandView = {
-  id: string;
-  deviceId: string;
-  name: string;
-  params: Record<string, unknown>;
-  status: CommandStatus;
-  /** The device's ack status once acknowledged: done, rejected, failed. */
-  ackStatus: string | null;
-  result: unknown;
-  error: string | null;
-  sentBy: string;
-  createdAt: string;
-  updatedAt: string;
-};
-
 /** Broker credentials as the registry issues them; `secret` is shown this once only. */
 export type IssuedCredentials = { id: string; username: string; secret: string };
 export type ClaimCodeBatch = { model: string; expiresAt: string; codes: string[] };
-export type Role = 'viewer' | 'operator' | 'admin';
-/** The caller as the server's authenticator resolves it. */
-export type Principal = {
-  kind: 'user' | 'token';
-  id: string;
-  name: string;
-  role: Role;
-  deviceId: string | null;
-};
-export type Session = Principal | null;
-export type UserView = { id: string; username: string; role: Role; createdAt: string };
 export type LatestReading = {
   deviceId: string;
   ts: number;
@@ -107,33 +63,20 @@ export type ExpectedLiveEvent =
       score: number;
     }
   | { type: 'anomaly_acknowledged'; anomalyId: string; deviceId: string }
-  | ({ type: 'device_state'; deviceId: string } & Omit<DeviceStateView, 'updatedAt'>)
-  | { type: 'command'; command: CommandView }
   | { type: 'evidence'; anomalyId: string; evidence: EvidenceView };
 
 /** Expected queries: path -> [input, output]. */
 export type ExpectedQueries = {
   'telemetry.latest': [{ deviceIds?: string[] }, LatestReading[]];
   'anomalies.list': [{ deviceId?: string; before?: string; limit?: number }, AnomalyPage];
-  'devices.state': [{ id: string }, DeviceStateView | null];
-  'commands.catalogue': [{ deviceId: string }, CommandSpec[]];
-  'commands.list': [{ deviceId: string; limit?: number }, CommandView[]];
-  'auth.me': [undefined, Session];
 };
 
 /** Expected mutations: path -> [input, output]. */
 export type ExpectedMutations = {
   'anomalies.acknowledge': [{ id: string }, { id: string; acknowledgedAt: string }];
   'evidence.verify': [{ anomalyId: string }, VerifyResult];
-  'commands.send': [
-    { deviceId: string; name: string; params: Record<string, unknown> },
-    CommandView,
-  ];
   'devices.create': [{ id: string; name?: string; model?: string }, IssuedCredentials];
   'devices.rotateSecret': [{ id: string }, IssuedCredentials];
   'devices.revoke': [{ id: string }, unknown];
   'devices.mintClaimCodes': [{ model: string; count?: number; ttlS?: number }, ClaimCodeBatch];
-  /** Sets the session cookie on success; wrong credentials are an UNAUTHORIZED error. */
-  'auth.login': [{ username: string; password: string }, { user: UserView }];
-  'auth.logout': [undefined, unknown];
 };

@@ -1,5 +1,14 @@
 /** Path prefixes served by the Vigil API rather than by the dashboard. */
-export const API_PREFIXES = ['/trpc', '/health', '/metrics', '/devices', '/ota'] as const;
+export const API_PREFIXES = [
+  '/trpc',
+  '/auth',
+  '/users',
+  '/health',
+  '/metrics',
+  '/devices',
+  '/dead-letters',
+  '/ota',
+] as const;
 
 /** Whether a request path belongs to the Vigil API (so the dashboard must not answer it). */
 export function isApiPath(pathname: string): boolean {

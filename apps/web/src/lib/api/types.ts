@@ -15,5 +15,14 @@ export type TelemetryQuery = Inputs['telemetry']['query'];
 export type DeadLetterPage = Outputs['deadLetters']['list'];
 export type DeadLetterQuery = Inputs['deadLetters']['list'];
 
+export type CommandCatalogue = Outputs['commands']['catalogue'];
+export type CommandSpec = CommandCatalogue['commands'][number];
+export type CommandField = CommandSpec['fields'][number];
+export type CommandView = Outputs['commands']['list'][number];
+export type DeviceStateView = Outputs['devices']['state'];
+export type DeviceStates = Outputs['devices']['states'];
+/** The signed-in caller (user or API token) with its role. */
+export type Principal = NonNullable<Outputs['auth']['me']>;
+
 /** A metric value as devices report it. */
 export type MetricValue = number | boolean;

@@ -1,7 +1,7 @@
 import { getContext, setContext } from 'svelte';
 import { createVigilClient, type VigilClient } from '#lib/api/client';
-import type { Session } from '#lib/api/expected';
 import { ExpectedClient } from '#lib/api/expected-client';
+import type { Principal } from '#lib/api/types';
 import { Fleet } from './fleet.svelte';
 import { LiveFeed } from './live-feed.svelte';
 
@@ -18,9 +18,8 @@ export class AppState {
   readonly expected: ExpectedClient;
   readonly live = new LiveFeed();
   readonly fleet = new Fleet();
-  session = $state<Session>(null);
-  /** False when the server has no sign-in yet: then every action is offered. */
-  authEnabled = $state(false);
+  /** The signed-in caller; null only on the sign-in page. */
+  session = $state<Principal | null>(null);
 
   constructor() {
     this.client = createVigilClient({ url: BROWSER_API_URL });
@@ -29,13 +28,11 @@ export class AppState {
 
   /** Whether the signed-in user may change things (commands, acknowledgements). */
   get canOperate(): boolean {
-    if (!this.authEnabled) return true;
     return this.session?.role === 'operator' || this.session?.role === 'admin';
   }
 
   /** Whether the signed-in user may administer devices. */
   get isAdmin(): boolean {
-    if (!this.authEnabled) return true;
     return this.session?.role === 'admin';
   }
 }

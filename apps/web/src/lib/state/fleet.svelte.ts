@@ -1,7 +1,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { LatestReading } from '#lib/api/expected';
 import type { LiveEvent } from '#lib/api/live-event';
-import type { DeviceView } from '#lib/api/types';
+import type { DeviceStates, DeviceView } from '#lib/api/types';
 import { parseTime } from '#lib/format';
 import { DeviceTile } from './device-tile.svelte';
 
@@ -67,6 +67,11 @@ export class Fleet {
       const seen = parseTime(device.lastSeen);
       if (seen !== null && (tile.lastSeen === null || seen > tile.lastSeen)) tile.lastSeen = seen;
     }
+  }
+
+  /** Applies what devices last said on their state topic (online/offline). */
+  loadStates(states: DeviceStates): void {
+    for (const state of states) this.tile(state.deviceId).reportedOnline = state.online;
   }
 
   /** Applies the newest stored reading of each device (first paint, before live events). */

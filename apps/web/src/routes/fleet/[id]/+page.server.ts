@@ -5,6 +5,12 @@ import { serverApi } from '#lib/server/api';
 import type { PageServerLoad } from './$types';
 import { LIVE_WINDOW_MS } from './live-window';
 
+/** A device that never published on its state topic has no state: show none, not an error. */
+function noStateYet(cause: unknown): null {
+  if (isTRPCClientError(cause) && cause.data?.code === 'NOT_FOUND') return null;
+  throw cause;
+}
+
 export const load: PageServerLoad = async (event) => {
   const { client, expected } = serverApi(event);
   const id = event.params.id;
@@ -16,13 +22,13 @@ export const load: PageServerLoad = async (event) => {
         from: Date.now() - LIVE_WINDOW_MS,
         limit: 2000,
       }),
-      ifOffered(expected.query('devices.state', { id }), null),
+      client.devices.state.query({ id }).catch(noStateYet),
       ifOffered(expected.query('anomalies.list', { deviceId: id, limit: 50 }), {
         anomalies: [],
         nextBefore: null,
       }),
-      ifOffered(expected.query('commands.catalogue', { deviceId: id }), []),
-      ifOffered(expected.query('commands.list', { deviceId: id, limit: 20 }), []),
+      client.commands.catalogue.query({ deviceId: id }),
+      client.commands.list.query({ deviceId: id, limit: 20 }),
     ]);
     const readings =
       recent.kind === 'raw'
@@ -31,13 +37,11 @@ export const load: PageServerLoad = async (event) => {
     return {
       device,
       readings,
-      state: state.value,
+      state,
       anomalies: anomalies.value.anomalies,
-      catalogue: catalogue.value,
-      commands: commands.value,
-      missing: [state, anomalies, catalogue, commands]
-        .map((r) => r.missing)
-        .filter((m): m is string => m !== null),
+      catalogue: catalogue.commands,
+      commands,
+      missing: [anomalies].map((r) => r.missing).filter((m): m is string => m !== null),
     };
   } catch (cause) {
     if (isTRPCClientError(cause) && cause.data?.code === 'NOT_FOUND') {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import hardhatViem from '@nomicfoundation/hardhat-viem';
-import { defineConfig } from 'hardhat/config';
+import { defineConfig, task } from 'hardhat/config';
 
 const require = createRequire(import.meta.url);
 
@@ -14,8 +14,32 @@ const solc = {
   path: require.resolve('solc/soljson.js'),
 };
 
+/**
+ * Audit tasks for auditors: recompute leaves from Vigil's database (DATABASE_URL) and check them
+ * against the chain (CHAIN_RPC_URL). Exit code 1 when anything is TAMPERED or MISSING.
+ */
+const evidenceVerify = task('evidence:verify', "Checks one anomaly's evidence against the chain")
+  .addOption({ name: 'anomaly', description: 'The anomaly id', defaultValue: '' })
+  .setAction(() => import('./tasks/evidence-verify'))
+  .build();
+
+const evidenceAudit = task('evidence:audit', 'Checks every anomaly detected in a time range')
+  .addOption({
+    name: 'from',
+    description: 'Detected at or after (RFC 3339 or epoch ms)',
+    defaultValue: '',
+  })
+  .addOption({
+    name: 'to',
+    description: 'Detected before (RFC 3339 or epoch ms)',
+    defaultValue: '',
+  })
+  .setAction(() => import('./tasks/evidence-audit'))
+  .build();
+
 export default defineConfig({
   plugins: [hardhatViem],
+  tasks: [evidenceVerify, evidenceAudit],
   solidity: {
     ...solc,
     settings: {

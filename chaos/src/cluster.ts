@@ -3,7 +3,7 @@
  * otherwise) and PostgreSQL 15 with fsync and synchronous_commit on, as production runs, each on
  * a free loopback port, plus a work directory for logs and load results.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -63,12 +63,25 @@ function children(pid: number): number[] {
     .filter((n) => n > 0);
 }
 
+/** Parent pid of `pid` (from /proc), or undefined once it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Freezes (SIGSTOP) or thaws (SIGCONT) the whole PostgreSQL cluster. Stopping only the postmaster
- * would leave every existing backend serving queries, so the signal goes to its children too.
+ * would leave every existing backend serving queries, so the signal goes to its children too. On
+ * thaw the postmaster's parent is continued as well: the harness runs it under `runuser`, which,
+ * like `su`, stops itself when its child stops and would otherwise never reap it.
  */
 export function signalPostgres(pid: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
-  for (const target of [pid, ...children(pid)]) {
+  const parent = signal === 'SIGCONT' ? parentOf(pid) : undefined;
+  const targets = [pid, ...children(pid), ...(parent !== undefined && parent > 1 ? [parent] : [])];
+  for (const target of targets) {
     try {
       process.kill(target, signal);
     } catch {

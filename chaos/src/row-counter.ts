@@ -79,3 +79,24 @@ export async function waitUntil(
   }
   return false;
 }
+
+/** Waits until `target` rows are stored, or the count stood still for `quietMs`, or timeout. */
+export async function waitForDrain(
+  counter: RowCounter,
+  target: number,
+  quietMs: number,
+  timeoutMs: number,
+) {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    const rows = await counter.count();
+    if (rows >= target) return;
+    if (rows !== last) {
+      last = rows;
+      since = Date.now();
+    } else if (Date.now() - since > quietMs) return;
+    await Bun.sleep(200);
+  }
+}

@@ -63,8 +63,12 @@ export class ServerProcess {
     return `${this.#proc?.exitCode ?? this.#proc?.signalCode ?? 'running'}`;
   }
 
-  /** Spawns the server and resolves once /health answers (rejects after `timeoutMs`). */
-  async start(timeoutMs = 30_000): Promise<void> {
+  /**
+   * Spawns the server and resolves once /health says ok — or, with `untilHealthy` false, once
+   * HTTP answers at all (a restarted server reports the broker down until its SUBACK, which can
+   * queue behind a large resumed backlog). Rejects after `timeoutMs`.
+   */
+  async start(timeoutMs = 30_000, untilHealthy = true): Promise<void> {
     if (this.#port === 0) this.#port = await freePort();
     this.#starts += 1;
     const proc = Bun.spawn(['bun', SERVER_MAIN], {
@@ -85,31 +89,59 @@ export class ServerProcess {
     void Promise.all([drain(proc.stdout, sink), drain(proc.stderr, sink)]).then(() => sink.end());
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!this.alive) throw new Error(`server exited (${this.exit}); see ${this.logFile}`);
-      if (await this.healthy()) return;
+      if (!this.alive) throw new Error(`server exited (${this.exit}): ${this.logTail()}`);
+      const status = await this.healthStatus();
+      if (status === 200 || (!untilHealthy && status !== 0)) return;
       await Bun.sleep(50);
     }
-    throw new Error(`server never became healthy within ${timeoutMs} ms; see ${this.logFile}`);
+    throw new Error(`server never became healthy within ${timeoutMs} ms: ${this.logTail()}`);
+  }
+
+  /** The last lines the server logged, for error messages (the work directory is removed). */
+  logTail(lines = 5): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trim().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
   }
 
   async healthy(): Promise<boolean> {
+    return (await this.healthStatus()) === 200;
+  }
+
+  /** HTTP status of /health, 0 when nothing answers. */
+  async healthStatus(): Promise<number> {
     try {
       const response = await fetch(`http://127.0.0.1:${this.#port}/health`, {
         signal: AbortSignal.timeout(1000),
       });
-      return response.ok;
+      return response.status;
     } catch {
-      return false;
+      return 0;
     }
   }
 
-  /** Sends `signal` and waits for the process to exit. */
-  async kill(signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<void> {
+  /**
+   * Sends `signal` and waits for the process to exit; a SIGTERM not obeyed within `graceMs` is
+   * followed by SIGKILL (and counted in `unansweredTerms`).
+   */
+  async kill(signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL', graceMs = 10_000): Promise<void> {
     const proc = this.#proc;
     if (proc === undefined || !this.alive) return;
     proc.kill(signal);
+    const exited = await Promise.race([
+      proc.exited.then(() => true),
+      Bun.sleep(graceMs).then(() => false),
+    ]);
+    if (exited) return;
+    this.unansweredTerms += 1;
+    proc.kill('SIGKILL');
     await proc.exited;
   }
+
+  /** SIGTERMs the server did not obey within the grace period. */
+  unansweredTerms = 0;
 
   /** The server's Prometheus text (empty when it does not answer). */
   async metrics(): Promise<string> {

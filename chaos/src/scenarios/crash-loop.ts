@@ -46,13 +46,15 @@ export async function crashLoop(o: CrashLoopOptions): Promise<ScenarioResult> {
     });
     const kills: number[] = [];
     const restarts: number[] = [];
+    const healthy: Promise<number>[] = [];
     const loadEnd = load.spawnedAt + o.seconds * 1000;
     while (Date.now() + o.killEveryS * 1000 <= loadEnd) {
       await Bun.sleep(o.killEveryS * 1000);
       kills.push(Date.now());
       await server.kill('SIGKILL');
       restarts.push(Date.now());
-      await server.start(30_000);
+      await server.start(30_000, false);
+      healthy.push(waitUntil(() => server.healthy(), 60_000).then(() => Date.now()));
     }
     const result = await load.done;
     const drained = await waitUntil(async () => (await counter.count()) >= result.acked, 120_000);
@@ -67,6 +69,7 @@ export async function crashLoop(o: CrashLoopOptions): Promise<ScenarioResult> {
       return rateBetween(counter, resumed, resumed + 2000);
     });
     const ledger = reconcile(result.sent, result.devices, await storedRows(cluster.sql, 'crash'));
+    const healthyMs = (await Promise.all(healthy)).map((at, i) => at - (restarts[i] ?? at));
     const worst = resumes.length === 0 ? 0 : Math.max(...resumes);
     return {
       name: 'crash-loop',
@@ -78,6 +81,7 @@ export async function crashLoop(o: CrashLoopOptions): Promise<ScenarioResult> {
           kills: restarts.length,
           offeredMsgPerSec: o.rate,
           worstOutageMs: outages.length === 0 ? 0 : Math.max(...outages),
+          worstHealthyMs: healthyMs.length === 0 ? 0 : Math.max(...healthyMs),
           meanResumeMs: resumes.reduce((a, b) => a + b, 0) / Math.max(1, resumes.length),
         },
       },

@@ -47,6 +47,20 @@ test('a device that never connected (no session to queue in) gets the command wh
   expect(device.stats().commandsRun).toBe(1);
 });
 
+test('two server replicas: the one an operator used shows the outcome, whichever applied it', async () => {
+  const other = await runCommands(database, broker.url, `commands-faults-b-${crypto.randomUUID()}`);
+  try {
+    for (let i = 0; i < 5; i += 1) {
+      const sent = await send('fresh-sensor-001', 'set_servo', { angle: 10 + i });
+      const done = await waitForStatus(harness, sent.id);
+      expect(done).toMatchObject({ status: 'done', result: { servo_angle: 10 + i } });
+      await waitForStatus(other, sent.id);
+    }
+  } finally {
+    await other.commands.stop();
+  }
+});
+
 test('broker killed while a command waits for an offline device: delivered once after both return', async () => {
   const first = await startDevice(broker.url, 'crash-');
   await first.stop();

@@ -179,11 +179,12 @@ export function createCommandService(options: CommandServiceOptions) {
         },
         receivedAt,
       );
-      if (row === undefined) {
-        log.debug('command ack changed nothing', { deviceId, id, status });
-        return;
-      }
-      emit(row);
+      if (row !== undefined) return emit(row);
+      // Another replica (each one hears every ack) or an earlier copy of this ack got there
+      // first: show the status to this replica's dashboards too.
+      const current = await store.get(id);
+      if (current?.deviceId === deviceId && current.status === status) return emit(current);
+      log.debug('command ack changed nothing', { deviceId, id, status });
     },
 
     /** Records a `state` message: a device coming online gets its unanswered commands again. */

@@ -9,6 +9,7 @@
  * is acknowledged to the broker only after its handler has committed; a failing handler is
  * retried with backoff, which stops reading meanwhile (the broker keeps the rest).
  */
+import { readFileSync } from 'node:fs';
 import { parseTopic } from '@vigil/protocol';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../log';
@@ -18,6 +19,7 @@ export type CommandLinkOptions = {
   clientId: string;
   username?: string;
   password?: string;
+  /** Paths of PEM files for mqtts:// (MQTT_CA, MQTT_CERT, MQTT_KEY). */
   tls?: { ca?: string; cert?: string; key?: string };
   topicRoot: string;
   /** A `cmd/ack` payload from `deviceId`; resolves once recorded. */
@@ -51,7 +53,7 @@ export async function connectCommandLink(
     connectTimeout: 10_000,
     ...(options.username !== undefined ? { username: options.username } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),
-    ...options.tls,
+    ...readPems(options.tls),
   };
   const client: MqttClient = mqtt.connect(options.url, clientOptions);
   const filters = [`${options.topicRoot}/+/cmd/ack`, `${options.topicRoot}/+/state`];
@@ -107,6 +109,14 @@ export async function connectCommandLink(
       }
     },
   };
+}
+
+function readPems(paths: CommandLinkOptions['tls']): Pick<IClientOptions, 'ca' | 'cert' | 'key'> {
+  const pems: Pick<IClientOptions, 'ca' | 'cert' | 'key'> = {};
+  if (paths?.ca !== undefined) pems.ca = readFileSync(paths.ca);
+  if (paths?.cert !== undefined) pems.cert = readFileSync(paths.cert);
+  if (paths?.key !== undefined) pems.key = readFileSync(paths.key);
+  return pems;
 }
 
 /** Runs `handle` until it succeeds (true) or the link closes (false), backing off between failures. */

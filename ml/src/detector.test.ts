@@ -122,3 +122,17 @@ describe('Detector', () => {
     await detector.close();
   });
 });
+
+describe('Detector concurrency', () => {
+  test('overlapping scoreBatch calls are scored in call order with their own feature rows', async () => {
+    const detector = await Detector.load(paths);
+    const first = Array.from({ length: 150 }, (_, i) => telemetry('dev-c', i));
+    const second = Array.from({ length: 150 }, (_, i) => telemetry('dev-c', 150 + i));
+    const [a, b] = await Promise.all([detector.scoreBatch(first), detector.scoreBatch(second)]);
+    // Had the second batch overtaken the first, the first's seqs would look like a replay.
+    expect([...(a ?? []), ...(b ?? [])].some((r) => r.type === 'replay')).toBe(false);
+    expect(a?.[149]?.features).not.toBe(b?.[0]?.features);
+    expect(Array.from(a?.[149]?.features ?? [])).not.toEqual(Array.from(b?.[149]?.features ?? []));
+    await detector.close();
+  });
+});

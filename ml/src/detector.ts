@@ -18,7 +18,7 @@ export type ScoredReading = {
   anomaly: boolean;
   type: FaultType | null;
   severity: Severity | null;
-  /** The feature row (FEATURE_NAMES order); a view valid until the next scoreBatch call. */
+  /** The feature row (FEATURE_NAMES order): a view into this batch's own matrix. */
   features: Float32Array;
   /** The Isolation Forest's own score (0 for rejected messages). */
   modelScore: number;
@@ -45,6 +45,7 @@ export class DetectorLoadError extends Error {
 export class Detector {
   readonly threshold: number;
   private readonly pipeline: FeaturePipeline;
+  private queue: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly session: ScoringSession,
@@ -114,6 +115,17 @@ export class Detector {
    * `loadRecent`), runs the model once for the whole batch and combines it with the rules.
    */
   async scoreBatch(items: readonly ScoreItem[]): Promise<ScoredReading[]> {
+    // Batches run one after another: windows must see each device's messages in arrival order,
+    // even when a caller starts the next batch before the previous one has been scored.
+    const run = this.queue.then(() => this.scoreInOrder(items));
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async scoreInOrder(items: readonly ScoreItem[]): Promise<ScoredReading[]> {
     const { rows, prepared } = await this.pipeline.prepare(items);
     const scores = await this.session.score(rows, items.length);
     return prepared.map((item, i): ScoredReading => {

@@ -47,7 +47,6 @@ export type PipelineOptions = {
 export class FeaturePipeline {
   readonly windows: WindowCache;
   private readonly rules: RuleConfig;
-  private rows = new Float32Array(0);
 
   constructor(private readonly options: PipelineOptions = {}) {
     this.windows = new WindowCache(options.maxDevices ?? 100_000, options.loadRecent);
@@ -56,15 +55,13 @@ export class FeaturePipeline {
 
   /**
    * Prepares `items`; row i of the returned matrix (row-major, FEATURE_COUNT wide) holds item i's
-   * features (zeros for rejected items). The matrix is reused by the next call.
+   * features (zeros for rejected items). Each call gets its own matrix, so rows handed out stay
+   * valid while the next batch is prepared.
    */
   async prepare(
     items: readonly ScoreItem[],
   ): Promise<{ rows: Float32Array; prepared: PreparedItem[] }> {
-    if (this.rows.length < items.length * FEATURE_COUNT)
-      this.rows = new Float32Array(items.length * FEATURE_COUNT * 2);
-    const rows = this.rows.subarray(0, items.length * FEATURE_COUNT);
-    rows.fill(0);
+    const rows = new Float32Array(items.length * FEATURE_COUNT);
     const decoded = items.map(
       (item) =>
         item.decoded ??

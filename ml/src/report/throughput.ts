@@ -1,5 +1,7 @@
 import { generateFleetTrace } from '@vigil/simulator';
 import { Detector } from '../detector';
+import { FEATURE_COUNT } from '../features';
+import { ScoringSession } from '../onnx/session';
 
 export type Throughput = {
   batchSize: number;
@@ -43,17 +45,15 @@ export async function measureThroughput(
   const started = performance.now();
   for (const batch of timed) await detector.scoreBatch(batch);
   const elapsed = performance.now() - started;
-  const session = (
-    detector as unknown as {
-      session: { score(rows: Float32Array, n: number): Promise<Float32Array> };
-    }
-  ).session;
-  const rows = new Float32Array(batchSize * detector.metadata.features.length).map(
-    (_, i) => (i % 7) / 7,
+  const session = await ScoringSession.create(
+    new Uint8Array(await Bun.file(paths.modelPath).arrayBuffer()),
+    FEATURE_COUNT,
   );
+  const rows = new Float32Array(batchSize * FEATURE_COUNT).map((_, i) => (i % 7) / 7);
   const modelStarted = performance.now();
   for (let i = 0; i < timed.length; i++) await session.score(rows, batchSize);
   const modelElapsed = performance.now() - modelStarted;
+  await session.release();
   await detector.close();
   const n = timed.length * batchSize;
   return {

@@ -134,6 +134,7 @@ async function main(): Promise<void> {
       database,
       bus,
       log,
+      metrics,
       mqtt: {
         url: mqttUrl,
         clientId: config.mqtt.clientId,

@@ -3,6 +3,7 @@
  * device from apps/simulator on the other side.
  */
 import { type RunningFleet, startFleet } from '@vigil/simulator';
+import { Registry } from 'prom-client';
 import { type Commands, startCommands } from '../src/commands';
 import type { CommandView } from '../src/commands/store';
 import { createEventBus, type EventBus } from '../src/events/bus';
@@ -14,6 +15,7 @@ export const FINAL = new Set(['done', 'rejected', 'failed', 'expired']);
 export type CommandsHarness = {
   commands: Commands;
   bus: EventBus;
+  metrics: Registry;
   /** Every 'command' event, in order. */
   events: CommandView[];
   logLines: string[];
@@ -31,15 +33,17 @@ export async function runCommands(
     if (event.type === 'command') events.push(event.command);
   });
   const logLines: string[] = [];
+  const metrics = new Registry();
   const commands = await startCommands({
     database,
     bus,
+    metrics,
     log: createLogger('debug', (line) => logLines.push(line)),
     mqtt: { url, clientId, topicRoot: 'devices' },
     tuning: { sweepIntervalMs: 50, acceptedGraceMs: 1_000 },
   });
   if (!commands.link.connected()) throw new Error(`command link down:\n${logLines.join('')}`);
-  return { commands, bus, events, logLines };
+  return { commands, bus, metrics, events, logLines };
 }
 
 /** One simulated sensor `<prefix>sensor-001`, reporting every `intervalMs`. */

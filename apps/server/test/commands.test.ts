@@ -197,6 +197,10 @@ describe('commands against a live simulated device', () => {
       `command round trip over 50 commands: p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`,
     );
     expect(p95).toBeLessThan(1_000);
+    const exposed = await harness.metrics.metrics();
+    const done = /vigil_commands_total\{name="set_led",status="done"\} (\d+)/.exec(exposed);
+    expect(Number(done?.[1])).toBeGreaterThanOrEqual(50);
+    expect(exposed).toMatch(/vigil_command_round_trip_seconds_count \d+/);
   }, 60_000);
 });
 

@@ -3,9 +3,11 @@
  * service (for the API) and a stop that halts the sweeper, then closes the link; open commands
  * stay in the database and are picked up by the next start.
  */
+import type { Registry } from 'prom-client';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log';
 import type { Database } from '../telemetry/database';
+import { createCommandMetrics } from './metrics';
 import { type CommandLink, connectCommandLink } from './mqtt-link';
 import { type CommandService, createCommandService } from './service';
 
@@ -13,6 +15,8 @@ export type CommandsDeps = {
   database: Database;
   bus: EventBus;
   log: Logger;
+  /** The server's Prometheus registry; the command instruments are added to it. */
+  metrics?: Registry;
   mqtt: {
     url: string;
     /** The server's client id; the link uses `<clientId>-cmd`. */
@@ -39,6 +43,7 @@ export async function startCommands(deps: CommandsDeps): Promise<Commands> {
     bus: deps.bus,
     log: deps.log,
     topicRoot: deps.mqtt.topicRoot,
+    ...(deps.metrics !== undefined ? { metrics: createCommandMetrics(deps.metrics) } : {}),
     publish: async (topic, payload) => (await linkReady).publish(topic, payload),
     ...deps.tuning,
   });

@@ -17,6 +17,7 @@ import type { Logger } from '../log';
 import type { Database } from '../telemetry/database';
 import { type CatalogueEntry, catalogueFor, validateCommand } from './catalogue';
 import { newCommandId } from './command-id';
+import type { CommandMetrics } from './metrics';
 import type { CommandRow } from './schema';
 import { type CommandView, createCommandStore, toView } from './store';
 
@@ -34,6 +35,8 @@ export type CommandServiceOptions = {
   /** How often the sweeper expires overdue commands (default 1 s). */
   sweepIntervalMs?: number;
   now?: () => number;
+  /** Outcome counters and round-trip histogram (GET /metrics). */
+  metrics?: CommandMetrics;
 };
 
 export type SendCommand = {
@@ -97,7 +100,10 @@ export function createCommandService(options: CommandServiceOptions) {
   }
 
   async function sweep(): Promise<void> {
-    for (const row of await store.expireDue(new Date(now()), acceptedGraceMs)) emit(row);
+    for (const row of await store.expireDue(new Date(now()), acceptedGraceMs)) {
+      options.metrics?.recordOutcome(row);
+      emit(row);
+    }
   }
 
   return {
@@ -161,6 +167,7 @@ export function createCommandService(options: CommandServiceOptions) {
     async handleAck(deviceId: string, payload: Uint8Array, receivedAt: Date): Promise<void> {
       const decoded = decodeCommandAck(payload);
       if (!decoded.ok) {
+        options.metrics?.invalidAck();
         log.warn('invalid command ack', {
           deviceId,
           reason: decoded.reason,
@@ -179,7 +186,10 @@ export function createCommandService(options: CommandServiceOptions) {
         },
         receivedAt,
       );
-      if (row !== undefined) return emit(row);
+      if (row !== undefined) {
+        options.metrics?.recordOutcome(row);
+        return emit(row);
+      }
       // Another replica (each one hears every ack) or an earlier copy of this ack got there
       // first: show the status to this replica's dashboards too.
       const current = await store.get(id);

@@ -5,7 +5,7 @@
  * it (exponential backoff, nothing lost); a restart resolves whatever batch was in flight.
  */
 
-import type { Registry as PromRegistry } from 'prom-client';
+import { Registry as PromRegistry } from 'prom-client';
 import type { Address } from 'viem';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log';
@@ -23,7 +23,8 @@ export type EvidenceOptions = {
   database: Database;
   chain: EvidenceChain;
   log: Logger;
-  metrics: PromRegistry;
+  /** Where the evidence metrics are registered (default: a registry of their own, unexported). */
+  metrics?: PromRegistry;
   bus?: EventBus;
   /** Longest a leaf waits for its batch (default 1,000 ms). */
   batchMs?: number;
@@ -59,7 +60,9 @@ export function createEvidence(options: EvidenceOptions): Evidence {
   const pollMs = Math.max(20, Math.min(250, Math.floor(batchMs / 4)));
   const registry = { chainId: chain.chainId, address: chain.registry };
   const store = createEvidenceStore(database, registry);
-  const metrics = createEvidenceMetrics(options.metrics, () => store.backlog());
+  const metrics = createEvidenceMetrics(options.metrics ?? new PromRegistry(), () =>
+    store.backlog(),
+  );
 
   let running = false;
   let loop: Promise<void> = Promise.resolve();

@@ -17,6 +17,7 @@ const ANSWERS: Record<string, unknown> = {
   'auth.me': { kind: 'user', id: 'u1', name: 'tester', role: 'admin', deviceId: null },
   'devices.list': { devices: [DEVICE], nextAfter: null },
   'devices.states': [],
+  'anomalies.list': { anomalies: [], nextBefore: null },
 };
 
 /** Answers tRPC batch GETs from ANSWERS, recording each request's path and cookie. */

@@ -6,6 +6,8 @@ import type { PageServerLoad } from './$types';
 
 /** Registry pages fetched for the first paint; 5 x 5,000 devices is past any fleet we target. */
 const MAX_PAGES = 5;
+/** Newest anomalies scanned for unacknowledged ones, so Danger shows on first paint. */
+const OPEN_ALERT_SCAN = 500;
 
 async function allDevices(client: VigilClient): Promise<DeviceView[]> {
   const devices: DeviceView[] = [];
@@ -22,10 +24,17 @@ async function allDevices(client: VigilClient): Promise<DeviceView[]> {
 export const load: PageServerLoad = async (event) => {
   const { client, expected } = serverApi(event);
   // Together, so a failure of either is awaited (never an unhandled rejection).
-  const [devices, states, latest] = await Promise.all([
+  const [devices, states, recentAnomalies, latest] = await Promise.all([
     allDevices(client),
     client.devices.states.query(),
+    client.anomalies.list.query({ limit: OPEN_ALERT_SCAN }),
     ifOffered(expected.query('telemetry.latest', {}), []),
   ]);
-  return { devices, states, latest: latest.value, missing: latest.missing };
+  return {
+    devices,
+    states,
+    openAlerts: recentAnomalies.anomalies.filter((a) => a.acknowledgedAt === null),
+    latest: latest.value,
+    missing: latest.missing,
+  };
 };

@@ -5,7 +5,7 @@ import {
   type TRPCUntypedClient,
 } from '@trpc/client';
 import type { AnyRouter } from '@trpc/server';
-import type { ExpectedMutations, ExpectedQueries } from './expected';
+import type { ExpectedQueries } from './expected';
 
 /** The server answered that it has no such procedure (yet). */
 export class NotOfferedError extends Error {
@@ -36,14 +36,6 @@ export class ExpectedClient {
     input: ExpectedQueries[P][0],
   ): Promise<ExpectedQueries[P][1]> {
     return this.#call(path, () => this.#client.query(path, input));
-  }
-
-  /** Runs an expected mutation. */
-  mutate<P extends keyof ExpectedMutations>(
-    path: P,
-    input: ExpectedMutations[P][0],
-  ): Promise<ExpectedMutations[P][1]> {
-    return this.#call(path, () => this.#client.mutation(path, input));
   }
 
   async #call<T>(path: string, run: () => Promise<unknown>): Promise<T> {

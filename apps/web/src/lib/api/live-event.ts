@@ -1,6 +1,5 @@
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@vigil/server/router';
-import type { ExpectedLiveEvent } from './expected';
 
 type LiveOutput = inferRouterOutputs<AppRouter>['events']['live'];
 
@@ -16,5 +15,5 @@ export type ServerLiveEvent = Tracked['data'];
 /** The server's notice that events were missed: what the page shows must be refetched. */
 export type ResyncNotice = Exclude<LiveMessage, Tracked>;
 
-/** Every live event the dashboard handles: the server's, plus those it is expected to add. */
-export type LiveEvent = ServerLiveEvent | ExpectedLiveEvent;
+/** Every live event the dashboard handles. */
+export type LiveEvent = ServerLiveEvent;

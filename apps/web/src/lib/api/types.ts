@@ -19,6 +19,13 @@ export type CommandCatalogue = Outputs['commands']['catalogue'];
 export type CommandSpec = CommandCatalogue['commands'][number];
 export type CommandField = CommandSpec['fields'][number];
 export type CommandView = Outputs['commands']['list'][number];
+export type AnomalyPage = Outputs['anomalies']['list'];
+export type AnomalyView = AnomalyPage['anomalies'][number];
+export type Severity = AnomalyView['severity'];
+export type VerifyResult = Outputs['evidence']['verify'];
+/** Broker credentials as the registry issues them; `secret` is shown this once only. */
+export type IssuedCredentials = Outputs['devices']['rotateSecret'];
+export type ClaimCodeBatch = Outputs['devices']['mintClaimCodes'];
 export type DeviceStateView = Outputs['devices']['state'];
 export type DeviceStates = Outputs['devices']['states'];
 /** The signed-in caller (user or API token) with its role. */

@@ -1,5 +1,4 @@
-import type { Severity } from '#lib/api/expected';
-import type { MetricValue } from '#lib/api/types';
+import type { MetricValue, Severity } from '#lib/api/types';
 
 /** Without a reading for this long, a device that never said otherwise counts as offline. */
 export const OFFLINE_AFTER_MS = 60_000;

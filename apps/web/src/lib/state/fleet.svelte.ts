@@ -1,7 +1,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { LatestReading } from '#lib/api/expected';
 import type { LiveEvent } from '#lib/api/live-event';
-import type { DeviceStates, DeviceView } from '#lib/api/types';
+import type { AnomalyView, DeviceStates, DeviceView } from '#lib/api/types';
 import { parseTime } from '#lib/format';
 import { DeviceTile } from './device-tile.svelte';
 
@@ -72,6 +72,19 @@ export class Fleet {
   /** Applies what devices last said on their state topic (online/offline). */
   loadStates(states: DeviceStates): void {
     for (const state of states) this.tile(state.deviceId).reportedOnline = state.online;
+  }
+
+  /** Raises the unacknowledged anomalies (first paint: Danger before any live event). */
+  loadAlerts(anomalies: readonly AnomalyView[]): void {
+    for (const anomaly of anomalies) {
+      if (anomaly.acknowledgedAt !== null) continue;
+      this.tile(anomaly.deviceId).raise({
+        anomalyId: anomaly.id,
+        type: anomaly.type,
+        severity: anomaly.severity,
+        ts: Date.parse(anomaly.ts),
+      });
+    }
   }
 
   /** Applies the newest stored reading of each device (first paint, before live events). */

@@ -1,6 +1,5 @@
 import { error } from '@sveltejs/kit';
 import { isTRPCClientError } from '@trpc/client';
-import { ifOffered } from '#lib/api/expected-client';
 import { serverApi } from '#lib/server/api';
 import type { PageServerLoad } from './$types';
 import { LIVE_WINDOW_MS } from './live-window';
@@ -12,7 +11,7 @@ function noStateYet(cause: unknown): null {
 }
 
 export const load: PageServerLoad = async (event) => {
-  const { client, expected } = serverApi(event);
+  const { client } = serverApi(event);
   const id = event.params.id;
   try {
     const [device, recent, state, anomalies, catalogue, commands] = await Promise.all([
@@ -23,10 +22,7 @@ export const load: PageServerLoad = async (event) => {
         limit: 2000,
       }),
       client.devices.state.query({ id }).catch(noStateYet),
-      ifOffered(expected.query('anomalies.list', { deviceId: id, limit: 50 }), {
-        anomalies: [],
-        nextBefore: null,
-      }),
+      client.anomalies.list.query({ deviceId: id, limit: 50 }),
       client.commands.catalogue.query({ deviceId: id }),
       client.commands.list.query({ deviceId: id, limit: 20 }),
     ]);
@@ -38,10 +34,9 @@ export const load: PageServerLoad = async (event) => {
       device,
       readings,
       state,
-      anomalies: anomalies.value.anomalies,
+      anomalies: anomalies.anomalies,
       catalogue: catalogue.commands,
       commands,
-      missing: [anomalies].map((r) => r.missing).filter((m): m is string => m !== null),
     };
   } catch (cause) {
     if (isTRPCClientError(cause) && cause.data?.code === 'NOT_FOUND') {

@@ -1,4 +1,5 @@
-import { FEATURE_INDEX, FEATURE_NAMES, type FeatureName } from './features';
+import { FEATURE_NAMES, type FeatureName } from './features';
+import { MODEL_FEATURE_INDICES } from './model-features';
 import type { FaultType, Severity } from './types';
 
 /** Per-feature reference points measured on the training data (normal traffic). */
@@ -46,13 +47,14 @@ export function measureFeatureScale(rows: Float32Array, featureCount: number): F
 }
 
 /**
- * The fault type of a reading the model flagged: the feature furthest beyond its normal range
+ * The fault type of a reading the model flagged: the model feature furthest beyond its normal range
  * (distance from the median in units of the median-to-99.9% span) names it.
  */
 export function attributeFault(row: Float32Array, scale: FeatureScale): FaultType {
   let best = 0;
   let bestExcess = Number.NEGATIVE_INFINITY;
-  for (let j = 0; j < FEATURE_NAMES.length; j++) {
+  // Only features the forest splits on can have made the score high.
+  for (const j of MODEL_FEATURE_INDICES) {
     const median = scale.median[j] as number;
     const span = Math.max((scale.high[j] as number) - median, 0.05);
     const excess = Math.abs((row[j] as number) - median) / span;
@@ -61,10 +63,8 @@ export function attributeFault(row: Float32Array, scale: FeatureScale): FaultTyp
       best = j;
     }
   }
-  const name = FEATURE_NAMES[best] as FeatureName;
-  // Warming together with motion is someone at the enclosure, not a decaying sensor.
-  if (name === 'temperature_rise' && (row[FEATURE_INDEX.motion] as number) > 0) return 'tamper';
-  return FEATURE_FAULT[name];
+  // Tampering (warming with a hand at the enclosure) is the tamper rule's to name.
+  return FEATURE_FAULT[FEATURE_NAMES[best] as FeatureName];
 }
 
 /** Severity of a model finding from how far its score clears the threshold. */

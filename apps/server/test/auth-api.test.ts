@@ -3,11 +3,14 @@
  * token revocation, device-scoped tokens, device creation with a one-time secret, claim codes,
  * rate limits and body limits.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createUser } from '../src/auth/users';
 import type { Database } from '../src/telemetry/database';
 import { bearer, buildApp, type TestApp } from './support/app';
 import { drivers } from './support/drivers';
+
+// argon2id hashing and real brokers take seconds, not milliseconds, on a loaded 2-core machine.
+setDefaultTimeout(30_000);
 
 const postgres = drivers.find((driver) => driver.name === 'postgres');
 if (postgres === undefined) throw new Error('postgres driver missing');

@@ -3,7 +3,7 @@
  * from the app and the router themselves (a new route without a declared access fails here), and
  * each caller - nobody, viewer, operator, admin - gets 401, 403 or through exactly as declared.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { appRouter } from '../src/api/trpc/root';
 import { declaredAccess } from '../src/auth/elysia-access';
 import { type Access, ROLES, type Role, roleAtLeast } from '../src/auth/roles';
@@ -12,6 +12,9 @@ import { Devices } from '../src/devices/schema';
 import type { Database } from '../src/telemetry/database';
 import { bearer, buildApp, type TestApp } from './support/app';
 import { drivers } from './support/drivers';
+
+// argon2id hashing and real brokers take seconds, not milliseconds, on a loaded 2-core machine.
+setDefaultTimeout(30_000);
 
 const postgres = drivers.find((driver) => driver.name === 'postgres');
 if (postgres === undefined) throw new Error('postgres driver missing');

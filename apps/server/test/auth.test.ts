@@ -1,5 +1,5 @@
 /** Users, sessions, API tokens and the request authenticator on a real PostgreSQL 15 database. */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { createAuthenticator } from '../src/auth/authenticator';
 import { RateLimitedError, UnauthenticatedError } from '../src/auth/errors';
@@ -9,6 +9,9 @@ import { createApiToken, listApiTokens, resolveApiToken, revokeApiToken } from '
 import { checkPassword, createUser, ensureFirstAdmin, listUsers } from '../src/auth/users';
 import type { Database } from '../src/telemetry/database';
 import { drivers } from './support/drivers';
+
+// argon2id hashing and real brokers take seconds, not milliseconds, on a loaded 2-core machine.
+setDefaultTimeout(30_000);
 
 const postgres = drivers.find((driver) => driver.name === 'postgres');
 if (postgres === undefined) throw new Error('postgres driver missing');

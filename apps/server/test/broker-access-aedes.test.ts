@@ -2,12 +2,15 @@
  * The embedded Aedes broker's hooks enforce the same device rules as the dynamic-security roles,
  * against the real mosquitto_pub / mosquitto_sub as devices (MQTT 3.1.1, which Aedes speaks).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import { randomSecret } from '../src/auth/secrets';
 import { type AedesAccess, createAedesAccess } from '../src/broker/access/aedes-access';
 import { type Observer, observe, runCli } from './broker-access-support';
+
+// argon2id hashing and real brokers take seconds, not milliseconds, on a loaded 2-core machine.
+setDefaultTimeout(30_000);
 
 const serverAccount = { username: 'vigil-server', password: randomSecret() };
 const secrets: Record<string, string> = { 'dev-a': randomSecret(), 'dev-b': randomSecret() };

@@ -3,13 +3,16 @@
  * managed by the server's dynsec BrokerAccess; the devices are the real mosquitto_pub and
  * mosquitto_sub. An observer with full read access proves that refused messages went nowhere.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { type RunningMosquitto, startMosquitto } from '@vigil/testkit';
 import { randomSecret } from '../src/auth/secrets';
 import type { BrokerAccess } from '../src/broker/access/broker-access';
 import { createDynsecAccess, ensureServerRole } from '../src/broker/access/dynsec-access';
 import { connectDynsec, type DynsecClient } from '../src/broker/access/dynsec-client';
 import { type Observer, observe, runCli } from './broker-access-support';
+
+// argon2id hashing and real brokers take seconds, not milliseconds, on a loaded 2-core machine.
+setDefaultTimeout(30_000);
 
 const admin = { username: 'vigil-server', password: randomSecret() };
 let broker: RunningMosquitto;

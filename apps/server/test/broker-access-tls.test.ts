@@ -3,7 +3,7 @@
  * TLS 1.2 or newer only, the server verified against the development CA, and client
  * certificates (mTLS) when the listener requires them. Devices still log in with their secret.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,9 @@ import { randomSecret } from '../src/auth/secrets';
 import { createDynsecAccess } from '../src/broker/access/dynsec-access';
 import { connectDynsec, type DynsecClient } from '../src/broker/access/dynsec-client';
 import { runCli } from './broker-access-support';
+
+// argon2id hashing and real brokers take seconds, not milliseconds, on a loaded 2-core machine.
+setDefaultTimeout(30_000);
 
 const certs = mkdtempSync(join(tmpdir(), 'vigil-certs-'));
 const admin = { username: 'vigil-server', password: randomSecret() };

@@ -2,13 +2,16 @@
  * The registry and claim codes on both database drivers. The broker side is a recorder of the
  * BrokerAccess calls; the real brokers are exercised in broker-access-*.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import type { BrokerAccess, DeviceGrant } from '../src/broker/access/broker-access';
 import { ClaimRefusedError, mintClaimCodes, redeemClaimCode } from '../src/devices/claim-codes';
 import { createDeviceRegistry, type DeviceRegistry } from '../src/devices/registry';
 import type { Database } from '../src/telemetry/database';
 import { drivers } from './support/drivers';
+
+// argon2id hashing and real brokers take seconds, not milliseconds, on a loaded 2-core machine.
+setDefaultTimeout(30_000);
 
 /** Records what the registry told the broker; `failNext` makes the next grant fail. */
 function recordingBroker() {

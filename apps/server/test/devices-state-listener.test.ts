@@ -2,7 +2,7 @@
  * Device state over the real Mosquitto: retained state messages from mosquitto_pub, a Last Will
  * fired when a device's connection dies, and retained states picked up after a server restart.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { type RunningMosquitto, startMosquitto } from '@vigil/testkit';
 import { sql } from 'drizzle-orm';
 import { getDeviceState } from '../src/devices/device-state';
@@ -12,6 +12,9 @@ import { createLogger } from '../src/log';
 import type { Database } from '../src/telemetry/database';
 import { runCli } from './broker-access-support';
 import { drivers } from './support/drivers';
+
+// argon2id hashing and real brokers take seconds, not milliseconds, on a loaded 2-core machine.
+setDefaultTimeout(30_000);
 
 const postgres = drivers.find((driver) => driver.name === 'postgres');
 if (postgres === undefined) throw new Error('postgres driver missing');

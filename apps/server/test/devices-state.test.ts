@@ -1,5 +1,5 @@
 /** Device state from state messages, the Last Will and silence, on both database drivers. */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import {
   getDeviceState,
@@ -9,6 +9,9 @@ import {
 } from '../src/devices/device-state';
 import type { Database } from '../src/telemetry/database';
 import { drivers } from './support/drivers';
+
+// argon2id hashing and real brokers take seconds, not milliseconds, on a loaded 2-core machine.
+setDefaultTimeout(30_000);
 
 const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const T0 = new Date('2026-11-23T12:00:00Z');

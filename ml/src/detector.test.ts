@@ -83,6 +83,8 @@ describe('Detector', () => {
       expect(r.score).toBeLessThanOrEqual(1);
       expect(r.features).toHaveLength(FEATURE_COUNT);
     }
+    // A young window: rules judge it, the model not yet.
+    expect(results.every((r) => !r.settled)).toBe(true);
     const [spoof, bad, replay] = results.slice(200);
     expect(spoof).toMatchObject({
       anomaly: true,

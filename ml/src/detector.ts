@@ -26,6 +26,8 @@ export type ScoredReading = {
   rule: Finding | null;
   /** The decoder's reject reason, or null for valid telemetry. */
   rejected: RejectReason | null;
+  /** Whether the model's verdict counts: valid telemetry from a window past SETTLED_READINGS. */
+  settled: boolean;
 };
 
 export type DetectorOptions = PipelineOptions & {
@@ -131,7 +133,13 @@ export class Detector {
     return prepared.map((item, i): ScoredReading => {
       const features = rows.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT);
       const modelScore = item.rejected === null ? (scores[i] as number) : 0;
-      const base = { features, modelScore, rule: item.rule, rejected: item.rejected };
+      const base = {
+        features,
+        modelScore,
+        rule: item.rule,
+        rejected: item.rejected,
+        settled: item.settled,
+      };
       if (item.rule !== null) {
         const { type, severity } = item.rule;
         return {
@@ -142,7 +150,7 @@ export class Detector {
           severity,
         };
       }
-      if (item.rejected === null && modelScore >= this.threshold) {
+      if (item.settled && modelScore >= this.threshold) {
         return {
           ...base,
           score: modelScore,

@@ -10,6 +10,12 @@ import { checkRules, DEFAULT_RULES, type RuleConfig } from './rules/rules';
 import type { Finding } from './types';
 import { type LoadRecent, WindowCache } from './window-cache';
 
+/**
+ * Readings a device window needs before the model's verdicts count: its per-metric quantiles and
+ * longest normal runs are still being learned before that (rules apply from the first message).
+ */
+export const SETTLED_READINGS = 900;
+
 /** One message to score, as received. */
 export type ScoreItem = {
   /** The authenticated device (the topic's id). */
@@ -29,6 +35,8 @@ export type PreparedItem = {
   rejected: RejectReason | null;
   facts: MessageFacts | null;
   rule: Finding | null;
+  /** Whether the device's window has seen enough readings for the model's verdict to count. */
+  settled: boolean;
 };
 
 export type PipelineOptions = {
@@ -73,8 +81,16 @@ export class FeaturePipeline {
     );
     await this.windows.prefetch(decoded.flatMap((d) => (d.ok ? [d.deviceId] : [])));
     const prepared = decoded.map((d, i): PreparedItem => {
-      if (!d.ok) return { rejected: d.reason, facts: null, rule: findingForReject(d.reason) };
-      const facts = this.windows.get(d.deviceId).update(
+      if (!d.ok) {
+        return {
+          rejected: d.reason,
+          facts: null,
+          rule: findingForReject(d.reason),
+          settled: false,
+        };
+      }
+      const window = this.windows.get(d.deviceId);
+      const facts = window.update(
         {
           receivedAt: (items[i] as ScoreItem).receivedAt,
           tsMs: d.tsMs,
@@ -85,7 +101,8 @@ export class FeaturePipeline {
         rows,
         i * FEATURE_COUNT,
       );
-      return { rejected: null, facts, rule: checkRules(facts, this.rules) };
+      const settled = window.size >= SETTLED_READINGS;
+      return { rejected: null, facts, rule: checkRules(facts, this.rules), settled };
     });
     return { rows, prepared };
   }

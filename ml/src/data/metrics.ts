@@ -21,9 +21,9 @@ export type TypeMetrics = {
   typedRecall: number;
 };
 
-/** Whether a message is flagged at `threshold`: any rule, or a valid message the model scores at or above it. */
+/** Whether a message is flagged at `threshold`: any rule, or the model at or above it where it counts. */
 export function flaggedAt(m: ScoredMessage, threshold: number): boolean {
-  return m.ruleType !== null || (!m.rejected && m.modelScore >= threshold);
+  return m.ruleType !== null || (m.settled && m.modelScore >= threshold);
 }
 
 /** Precision, recall, F1 of anomaly vs normal, and the false-positive rate among normal messages. */

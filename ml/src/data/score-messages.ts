@@ -12,6 +12,8 @@ export type ScoredMessage = {
   ruleType: FaultType | null;
   /** Whether the decoder rejected it. */
   rejected: boolean;
+  /** Whether the model's verdict counts for it (valid telemetry, settled window). */
+  settled: boolean;
   /** The detector's verdict at its own threshold. */
   anomaly: boolean;
   type: FaultType | null;
@@ -40,6 +42,7 @@ export async function scoreMessages(
         modelScore: s.modelScore,
         ruleType: s.rule?.type ?? null,
         rejected: s.rejected !== null,
+        settled: s.settled,
         anomaly: s.anomaly,
         type: s.type,
       });

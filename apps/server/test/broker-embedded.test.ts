@@ -35,7 +35,7 @@ test('a device publishing to the embedded broker is stored through the 3.1.1 fal
     for (let seq = 1; seq <= 20; seq += 1) {
       await device.publishAsync('devices/emb-1/telemetry', telemetry(seq), { qos: 1 });
     }
-    await until(async () => (await stored()) === 20, 5_000, '20 readings');
+    await until(async () => (await stored()) === 20, 10_000, '20 readings');
     expect(running.logLines.join('')).toContain('using MQTT 3.1.1');
     expect(running.logLines.join('')).toContain('broker without shared subscriptions');
 
@@ -45,7 +45,7 @@ test('a device publishing to the embedded broker is stored through the 3.1.1 fal
       await device.publishAsync('devices/emb-1/telemetry', telemetry(seq), { qos: 1 });
     }
     const again = await runIngest(database, broker.url, { MQTT_CLIENT_ID: 'embedded-consumer' });
-    await until(async () => (await stored()) === 30, 5_000, 'the 10 queued readings');
+    await until(async () => (await stored()) === 30, 10_000, 'the 10 queued readings');
     await again.ingest.stop();
   } finally {
     await device.endAsync();

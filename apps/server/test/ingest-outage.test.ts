@@ -58,8 +58,8 @@ test('nothing is acknowledged while the database is down; the broker redelivers 
     Array.from({ length: 30 }, (_, i) => telemetry(i + 1)),
   );
   const log = () => first.logLines.join('');
-  await until(async () => log().includes('flush failed'), 5_000, 'a failed flush');
-  await until(async () => log().includes('pausing intake'), 5_000, 'reading to pause');
+  await until(async () => log().includes('flush failed'), 10_000, 'a failed flush');
+  await until(async () => log().includes('pausing intake'), 10_000, 'reading to pause');
   // Memory stays bounded: the broker holds the rest (MQTT 5 Receive Maximum = INGEST_MAX_INFLIGHT).
   await Bun.sleep(300);
   expect(await metricValue(first.metrics, 'vigil_messages_received_total')).toBeLessThanOrEqual(10);
@@ -86,13 +86,13 @@ test('reconnects and resubscribes after the broker is killed and restarted', asy
   try {
     const before = await stored();
     mosquittoPubLines(broker.port, 'devices/dev-o/telemetry', [telemetry(1001), telemetry(1002)]);
-    await until(async () => (await stored()) === before + 2, 5_000, 'readings before the restart');
+    await until(async () => (await stored()) === before + 2, 10_000, 'readings before the restart');
     await broker.kill('SIGKILL');
-    await until(async () => !running.ingest.connected(), 5_000, 'ingest to notice');
+    await until(async () => !running.ingest.connected(), 10_000, 'ingest to notice');
     await broker.restart();
     await until(async () => running.ingest.connected(), 10_000, 'ingest to reconnect');
     mosquittoPubLines(broker.port, 'devices/dev-o/telemetry', [telemetry(1003), telemetry(1004)]);
-    await until(async () => (await stored()) === before + 4, 5_000, 'readings after the restart');
+    await until(async () => (await stored()) === before + 4, 10_000, 'readings after the restart');
   } finally {
     await running.ingest.stop();
   }

@@ -62,7 +62,7 @@ export function mosquittoPubLines(port: number, topic: string, lines: string[]):
 /** Polls `probe` until it returns true, or throws after `timeoutMs`. */
 export async function until(
   probe: () => Promise<boolean>,
-  timeoutMs = 5_000,
+  timeoutMs = 10_000,
   what = 'condition',
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;

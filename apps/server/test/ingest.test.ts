@@ -56,7 +56,7 @@ describe('ingest on Mosquitto and PostgreSQL', () => {
     const before = Date.now();
     const lines = Array.from({ length: 50 }, (_, i) => telemetry(i + 1));
     mosquittoPubLines(broker.port, 'devices/dev-a/telemetry', lines);
-    await until(async () => (await readingsOf('dev-a')) === 50, 5_000, '50 readings');
+    await until(async () => (await readingsOf('dev-a')) === 50, 10_000, '50 readings');
     const [first] = await database.execute<{ sha: string; temperature: number; boot: string }>(
       sql`SELECT encode(payload_sha256, 'hex') AS sha, (metrics->>'temperature')::float8 AS temperature,
             boot::text FROM readings WHERE device_id = 'dev-a' AND seq = 1`,
@@ -76,7 +76,7 @@ describe('ingest on Mosquitto and PostgreSQL', () => {
     expect(
       await metricValue(running.metrics, 'vigil_messages_stored_total'),
     ).toBeGreaterThanOrEqual(50);
-  }, 20_000);
+  }, 40_000);
 
   test('dead-letters every kind of invalid message with its reason and keeps going', async () => {
     const port = broker.port;
@@ -128,7 +128,7 @@ describe('ingest on Mosquitto and PostgreSQL', () => {
         await metricValue(running.metrics, `vigil_messages_rejected_total{reason="${reason}"}`),
       ).toBe(1);
     }
-  }, 20_000);
+  }, 40_000);
 
   test('maps each legacy shape onto v1 readings', async () => {
     const nowS = Math.floor(Date.now() / 1000);
@@ -210,7 +210,7 @@ describe('ingest on Mosquitto and PostgreSQL', () => {
     expect(rows.every((r) => r.boot === '0')).toBe(true);
     const mismatch = await deadLetters('device_mismatch');
     expect(mismatch.some((d) => d.topic === 'iot/node/node-7/telemetry')).toBe(true);
-  }, 20_000);
+  }, 40_000);
 
   test('a message delivered twice is stored once and counted as a duplicate', async () => {
     const payload = telemetry(500);
@@ -227,7 +227,7 @@ describe('ingest on Mosquitto and PostgreSQL', () => {
         sql`SELECT count(*)::int AS n FROM readings WHERE device_id = 'dev-a' AND seq = 500`,
       ),
     ).toBe(1);
-  }, 20_000);
+  }, 40_000);
 });
 
 describe('UNKNOWN_DEVICES=register', () => {
@@ -263,5 +263,5 @@ describe('UNKNOWN_DEVICES=register', () => {
     } finally {
       await other.ingest.stop();
     }
-  }, 20_000);
+  }, 40_000);
 });

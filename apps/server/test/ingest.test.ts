@@ -98,7 +98,7 @@ describe('ingest on Mosquitto and PostgreSQL', () => {
     mosquittoPub(port, 'devices/dev-b/telemetry', telemetry(9));
     await until(
       async () => (await readingsOf('dev-b')) === 1,
-      5_000,
+      10_000,
       'the valid reading after the bad ones',
     );
 
@@ -183,7 +183,7 @@ describe('ingest on Mosquitto and PostgreSQL', () => {
         (await readingsOf('node-7')) === 1 &&
         (await readingsOf('drone-3')) === 1 &&
         (await readingsOf('flat-1')) === 1,
-      5_000,
+      10_000,
       'one reading per legacy shape',
     );
     const rows = await database.execute<{
@@ -218,7 +218,7 @@ describe('ingest on Mosquitto and PostgreSQL', () => {
     mosquittoPub(broker.port, 'devices/dev-a/telemetry', payload);
     await until(
       async () => (await metricValue(running.metrics, 'vigil_messages_duplicate_total')) >= 1,
-      5_000,
+      10_000,
       'the duplicate to be counted',
     );
     expect(
@@ -244,7 +244,7 @@ describe('UNKNOWN_DEVICES=register', () => {
       mosquittoPub(broker.port, 'fleet/newbie/telemetry', telemetry(2));
       await until(
         async () => (await readingsOf('newbie')) === 2,
-        5_000,
+        10_000,
         'auto-registered readings',
       );
       const [device] = await database.execute<{ source: string; last_seen: unknown }>(

@@ -14,7 +14,8 @@ const BATCH = 1_000;
  * Scores recorded traffic, one JSON object per line: {"device","topic","payload","receivedAt"?}
  * in arrival order. `payload` is the message as received: a JSON object (re-serialised) or a
  * string (used byte for byte). Without receivedAt the payload's own ts stands in (clock skew is
- * then invisible), else the previous line's. A bad line yields {"i","error"} naming its line
+ * then invisible), else the previous line's. The model judges a device from its 900th reading on
+ * (rules from the first). A bad line yields {"i","error"} naming its line
  * number and the run goes on.
  */
 export async function scoreLines(

@@ -6,6 +6,7 @@
  * Usage: bun run chaos [-- [--short] [scenario ...]]   scenarios: see SCENARIOS below.
  */
 import { parseArgs } from 'node:util';
+import { shareServices, startSharedServices } from './cluster';
 import { formatResult, isBroken, type ScenarioResult, summaryLine } from './report';
 import { SCENARIOS } from './scenarios';
 
@@ -31,6 +32,8 @@ if (unknown.length > 0) {
 const picked = positionals.length > 0 ? positionals : names.filter((n) => SCENARIOS[n]?.inDefault);
 const mode = values.short ? 'short' : 'full';
 const results: ScenarioResult[] = [];
+const services = await startSharedServices();
+shareServices(services);
 for (const name of picked) {
   const scenario = SCENARIOS[name];
   if (scenario === undefined) continue;
@@ -63,5 +66,7 @@ for (const name of picked) {
   }
   console.log(`   (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
+await services.postgres.stop();
+await services.chain.stop();
 console.log(summaryLine(results));
 process.exit(results.some(isBroken) ? 1 : 0);

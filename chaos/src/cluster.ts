@@ -14,23 +14,53 @@ import {
   startPostgres,
 } from '@vigil/testkit';
 import postgres from 'postgres';
+import { type ChaosChain, startChain } from './chain';
 
 export type Cluster = {
   mosquitto: RunningMosquitto;
   postgres: RunningPostgres;
   databaseUrl: string;
+  /** Environment pointing a server at the scenario's chain and registry. */
+  chainEnv: Record<string, string>;
   /** One connection for the scenario's own counting queries. */
   sql: postgres.Sql;
   work: string;
   stop(): Promise<void>;
 };
 
-/** Starts a broker and a database cluster with one empty database. */
-export async function startCluster(mosquitto: MosquittoOptions = {}): Promise<Cluster> {
+/**
+ * Services several scenarios may share (the test suite does: one database cluster and one chain
+ * for all short scenarios, each scenario still with its own database and broker).
+ */
+export type SharedServices = { postgres: RunningPostgres; chain: ChaosChain };
+
+let shared: SharedServices | undefined;
+
+/** Makes every later startCluster() use these services instead of starting its own. */
+export function shareServices(services: SharedServices | undefined): void {
+  shared = services;
+}
+
+/** Starts a shared database cluster (fsync on) and chain; the caller stops them. */
+export async function startSharedServices(): Promise<SharedServices> {
+  const [database, chain] = await Promise.all([startPostgres({ durable: true }), startChain()]);
+  return { postgres: database, chain };
+}
+
+/**
+ * Starts a broker and one empty database, on a database cluster and chain of its own unless
+ * shared ones were set (`ownDatabase` forces a cluster of its own, e.g. to freeze it).
+ */
+export async function startCluster(
+  mosquitto: MosquittoOptions = {},
+  ownDatabase = false,
+): Promise<Cluster> {
   const work = mkdtempSync(join(tmpdir(), 'vigil-chaos-'));
-  const [broker, database] = await Promise.all([
+  const reuse = ownDatabase ? undefined : shared;
+  const [broker, database, chain] = await Promise.all([
     startMosquitto(mosquitto),
-    startPostgres({ durable: true }),
+    reuse?.postgres ?? startPostgres({ durable: true }),
+    shared?.chain ?? startChain(),
   ]);
   const databaseUrl = await database.createDatabase();
   const sql = postgres(databaseUrl, { max: 2, onnotice: () => {}, idle_timeout: 0 });
@@ -38,11 +68,16 @@ export async function startCluster(mosquitto: MosquittoOptions = {}): Promise<Cl
     mosquitto: broker,
     postgres: database,
     databaseUrl,
+    chainEnv: chain.env,
     sql,
     work,
     async stop() {
       await sql.end({ timeout: 2 }).catch(() => {});
-      await Promise.all([broker.stop(), database.stop()]);
+      await Promise.all([
+        broker.stop(),
+        reuse === undefined ? database.stop() : undefined,
+        shared?.chain === chain ? undefined : chain.stop(),
+      ]);
       if (process.env.CHAOS_KEEP === undefined) rmSync(work, { recursive: true, force: true });
     },
   };

@@ -10,8 +10,14 @@ import type { Subprocess } from 'bun';
 
 const SERVER_MAIN = resolve(import.meta.dir, '../../apps/server/src/main.ts');
 
+/** The first admin every chaos server creates, so the runner can read the guarded /metrics. */
+const ADMIN = { user: 'chaos', password: 'chaos-metrics-reader' };
+const ADMIN_AUTH = `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')}`;
+
 export type ServerOptions = {
   databaseUrl: string;
+  /** CHAIN_RPC_URL, EVIDENCE_CONTRACT, CHAIN_KEY of the scenario's chain. */
+  chainEnv: Record<string, string>;
   mqttUrl: string;
   clientId: string;
   /** Directory for the process's log file. */
@@ -79,6 +85,9 @@ export class ServerProcess {
         MQTT_CLIENT_ID: this.options.clientId,
         PORT: String(this.#port),
         LOG_LEVEL: 'warn',
+        ADMIN_USER: ADMIN.user,
+        ADMIN_PASSWORD: ADMIN.password,
+        ...this.options.chainEnv,
         ...this.options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -147,10 +156,13 @@ export class ServerProcess {
   async metrics(): Promise<string> {
     try {
       const response = await fetch(`http://127.0.0.1:${this.#port}/metrics`, {
+        headers: { authorization: ADMIN_AUTH },
         signal: AbortSignal.timeout(2000),
       });
+      if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
       return await response.text();
-    } catch {
+    } catch (error) {
+      if ((error as Error).message.startsWith('/metrics answered')) throw error;
       return '';
     }
   }

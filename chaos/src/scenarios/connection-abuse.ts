@@ -79,6 +79,7 @@ export async function connectionAbuse(o: ConnectionAbuseOptions): Promise<Scenar
   const target = { hostname: '127.0.0.1', port: cluster.mosquitto.port };
   const server = new ServerProcess({
     databaseUrl: cluster.databaseUrl,
+    chainEnv: cluster.chainEnv,
     mqttUrl: cluster.mosquitto.url,
     clientId: 'chaos-abuse',
     work: cluster.work,

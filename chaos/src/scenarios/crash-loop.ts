@@ -29,6 +29,7 @@ export async function crashLoop(o: CrashLoopOptions): Promise<ScenarioResult> {
   const cluster = await startCluster();
   const server = new ServerProcess({
     databaseUrl: cluster.databaseUrl,
+    chainEnv: cluster.chainEnv,
     mqttUrl: cluster.mosquitto.url,
     clientId: 'chaos-crash',
     work: cluster.work,

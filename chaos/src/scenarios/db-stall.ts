@@ -32,9 +32,11 @@ export const DB_STALL: Record<'full' | 'short', DbStallOptions> = {
 const FLAT_RSS_MB = 48;
 
 export async function dbStall(o: DbStallOptions): Promise<ScenarioResult> {
-  const cluster = await startCluster({ shipped: o.shipped });
+  // Its own database cluster: the whole cluster is frozen.
+  const cluster = await startCluster({ shipped: o.shipped }, true);
   const server = new ServerProcess({
     databaseUrl: cluster.databaseUrl,
+    chainEnv: cluster.chainEnv,
     mqttUrl: cluster.mosquitto.url,
     clientId: 'chaos-stall',
     work: cluster.work,

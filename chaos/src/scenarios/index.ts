@@ -21,8 +21,9 @@ export const SCENARIOS: Record<string, Scenario> = {
   'broker-restart': {
     inDefault: true,
     run: async (mode) => [
-      await brokerRestart({ ...BROKER_RESTART[mode], signal: 'SIGTERM' }),
-      await brokerRestart({ ...BROKER_RESTART[mode], signal: 'SIGKILL' }),
+      await brokerRestart({ ...BROKER_RESTART[mode], signal: 'SIGTERM', shareGroup: 'vigil' }),
+      await brokerRestart({ ...BROKER_RESTART[mode], signal: 'SIGTERM', shareGroup: '' }),
+      await brokerRestart({ ...BROKER_RESTART[mode], signal: 'SIGKILL', shareGroup: 'vigil' }),
     ],
   },
   'malformed-flood': {

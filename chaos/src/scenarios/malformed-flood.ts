@@ -36,6 +36,7 @@ export async function malformedFlood(o: MalformedFloodOptions): Promise<Scenario
   const cluster = await startCluster();
   const server = new ServerProcess({
     databaseUrl: cluster.databaseUrl,
+    chainEnv: cluster.chainEnv,
     mqttUrl: cluster.mosquitto.url,
     clientId: 'chaos-flood',
     work: cluster.work,

@@ -40,6 +40,7 @@ export async function scaleOut(o: ScaleOutOptions): Promise<ScenarioResult> {
     (_, i) =>
       new ServerProcess({
         databaseUrl: cluster.databaseUrl,
+        chainEnv: cluster.chainEnv,
         mqttUrl: cluster.mosquitto.url,
         clientId: `chaos-replica-${i}`,
         work: cluster.work,

@@ -1,0 +1,40 @@
+/**
+ * One local EVM chain per scenario with a deployed EvidenceRegistry, handed to every server process
+ * through CHAIN_RPC_URL / EVIDENCE_CONTRACT / CHAIN_KEY. Without it each server start would boot an
+ * embedded Hardhat node of its own (seconds per restart), which is not how production restarts.
+ */
+import { deployEvidenceRegistry } from '@vigil/contracts/deploy';
+import { startLocalChain } from '@vigil/contracts/local-chain';
+import { createPublicClient, createWalletClient, defineChain, http } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+
+export type ChaosChain = { env: Record<string, string>; stop(): Promise<void> };
+
+/** Starts the node, deploys the registry with the first dev account as admin and anchorer. */
+export async function startChain(): Promise<ChaosChain> {
+  const node = await startLocalChain();
+  try {
+    const signer = node.accounts[0];
+    if (signer === undefined) throw new Error('local chain has no accounts');
+    const chain = defineChain({
+      id: node.chainId,
+      name: 'chaos',
+      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+      rpcUrls: { default: { http: [node.url] } },
+    });
+    const account = privateKeyToAccount(signer.privateKey);
+    const transport = http(node.url);
+    const registry = await deployEvidenceRegistry(
+      createWalletClient({ account, chain, transport }),
+      createPublicClient({ chain, transport, pollingInterval: 100 }),
+      { admin: account.address, anchorer: account.address },
+    );
+    return {
+      env: { CHAIN_RPC_URL: node.url, EVIDENCE_CONTRACT: registry, CHAIN_KEY: signer.privateKey },
+      stop: () => node.stop(),
+    };
+  } catch (error) {
+    await node.stop();
+    throw error;
+  }
+}

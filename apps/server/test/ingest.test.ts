@@ -265,3 +265,34 @@ describe('UNKNOWN_DEVICES=register', () => {
     }
   }, 40_000);
 });
+
+describe('MQTT_CONSUMERS', () => {
+  test('several connections in one share group split the stream and store it all once', async () => {
+    const multi = await runIngest(database, broker.url, {
+      MQTT_CONSUMERS: '3',
+      MQTT_SHARE_GROUP: 'multi',
+      MQTT_TOPIC_ROOT: 'multi',
+      LEGACY_NODE: 'false',
+      LEGACY_DRONE: 'false',
+    });
+    try {
+      expect(multi.ingest.connected()).toBe(true);
+      const connections = multi.logLines.filter((l) => l.includes('connected to broker'));
+      expect(connections).toHaveLength(3);
+      mosquittoPubLines(
+        broker.port,
+        'multi/dev-b/telemetry',
+        Array.from({ length: 90 }, (_, i) => telemetry(2_000 + i)),
+      );
+      const inRange = () =>
+        count(
+          database,
+          sql`SELECT count(*)::int AS n FROM readings WHERE device_id = 'dev-b' AND seq >= 2000`,
+        );
+      await until(async () => (await inRange()) === 90, 10_000, '90 readings over 3 connections');
+      expect(await metricValue(multi.metrics, 'vigil_messages_received_total')).toBe(90);
+    } finally {
+      await multi.ingest.stop();
+    }
+  }, 40_000);
+});

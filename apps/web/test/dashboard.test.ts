@@ -236,6 +236,49 @@ test('the live indicator shows a dropped connection, and a reading sent meanwhil
 }, 60_000);
 
 test(
+  'a command sent from the device page is acknowledged by the device, live',
+  async () => {
+    // A device that executes every command it receives and acknowledges it as done.
+    const device = await mqtt.connectAsync(services.mqtt.url, { clientId: 'web-cmd-1' });
+    await device.publishAsync(
+      'devices/web-cmd-1/state',
+      JSON.stringify({ online: true, fw: '1.4.0', model: 'generic' }),
+      { qos: 1, retain: true },
+    );
+    await device.subscribeAsync('devices/web-cmd-1/cmd', { qos: 1 });
+    device.on('message', (_topic, payload) => {
+      const command = JSON.parse(payload.toString()) as { id: string; params: unknown };
+      void device.publishAsync(
+        'devices/web-cmd-1/cmd/ack',
+        JSON.stringify({ id: command.id, status: 'done', result: { applied: command.params } }),
+        { qos: 1 },
+      );
+    });
+    try {
+      await publish('web-cmd-1', { temperature: 18 });
+      await stored('web-cmd-1');
+      const page = await open('/fleet/web-cmd-1');
+      await page.getByRole('combobox', { name: 'Command' }).selectOption('set_led');
+      await page.getByLabel('On').check();
+      const clicked = performance.now();
+      await page.getByRole('button', { name: 'Send LED' }).click();
+      await page
+        .locator('[data-testid=command-row][data-status=done]')
+        .waitFor({ timeout: 10_000 });
+      const ackMs = performance.now() - clicked;
+      console.log(`command click -> acknowledgement shown: ${ackMs.toFixed(0)} ms`);
+      await expect(
+        page.locator('[data-testid=command-row]').first().textContent(),
+      ).resolves.toContain('done');
+      await page.close();
+    } finally {
+      await device.endAsync();
+    }
+  },
+  TEST_MS,
+);
+
+test(
   'rejected messages are listed with their reasons',
   async () => {
     await publisher.publishAsync('devices/web-bad-1/telemetry', '{not json', { qos: 1 });

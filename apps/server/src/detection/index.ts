@@ -116,7 +116,8 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
         severity: verdict.severity,
         score: verdict.score,
         features: finiteFeatures(featureRecord(verdict.features)),
-        payload: reading.payload,
+        // A copy: the evidence must not share memory with the receive buffer it arrived in.
+        payload: Uint8Array.from(reading.payload),
         payloadSha256: createHash('sha256').update(reading.payload).digest(),
         modelSha256,
         threshold: detector.threshold,
@@ -144,11 +145,14 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
     scoreBatch,
     submit(readings) {
       if (readings.length === 0) return;
+      metrics.queued.inc();
       tail = tail.then(() =>
-        scoreBatch(readings).catch((error: unknown) => {
-          metrics.failures.inc();
-          log.error('scoring a committed batch failed', { error, readings: readings.length });
-        }),
+        scoreBatch(readings)
+          .catch((error: unknown) => {
+            metrics.failures.inc();
+            log.error('scoring a committed batch failed', { error, readings: readings.length });
+          })
+          .finally(() => metrics.queued.dec()),
       );
     },
     idle: () => tail.then(() => undefined),

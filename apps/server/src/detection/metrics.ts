@@ -1,5 +1,5 @@
 /** Prometheus metrics of anomaly detection. */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type DetectionMetrics = ReturnType<typeof createDetectionMetrics>;
 
@@ -20,6 +20,11 @@ export function createDetectionMetrics(registry: Registry) {
     failures: new Counter({
       name: 'vigil_detection_failures_total',
       help: 'Ingest batches whose scoring or anomaly storage failed',
+      registers: [registry],
+    }),
+    queued: new Gauge({
+      name: 'vigil_detection_queued_batches',
+      help: 'Committed ingest batches waiting to be scored (scoring runs behind the commit)',
       registers: [registry],
     }),
     batchSeconds: new Histogram({

@@ -49,6 +49,8 @@ export type SendCommand = {
 };
 
 export const TTL_LIMITS = { minMs: 1_000, maxMs: 7 * 24 * 3_600_000 } as const;
+/** How often the sweeper reloads the devices with open commands from the database. */
+const WATCH_REFRESH_MS = 5_000;
 /** How long `send` waits for the broker's PUBACK before answering with the command still pending. */
 const SEND_WAIT_MS = 1_000;
 
@@ -99,10 +101,17 @@ export function createCommandService(options: CommandServiceOptions) {
     return state?.model ?? device.model;
   }
 
+  let watchRefreshedAt = 0;
   async function sweep(): Promise<void> {
     for (const row of await store.expireDue(new Date(now()), acceptedGraceMs)) {
       options.metrics?.recordOutcome(row);
       emit(row);
+    }
+    // Commands sent through another replica: watch their devices here too, so a reconnect is
+    // answered with a redelivery even if that replica is gone.
+    if (now() - watchRefreshedAt >= WATCH_REFRESH_MS) {
+      watchRefreshedAt = now();
+      for (const id of await store.devicesWithOpenCommands()) watched.add(id);
     }
   }
 
@@ -220,7 +229,6 @@ export function createCommandService(options: CommandServiceOptions) {
      * run stopped first), and starts the expiry sweeper.
      */
     async start(): Promise<void> {
-      for (const id of await store.devicesWithOpenCommands()) watched.add(id);
       await sweep();
       const unsent = await store.undelivered({ statuses: ['pending'] }, new Date(now()));
       if (unsent.length > 0) log.info('republishing unsent commands', { count: unsent.length });

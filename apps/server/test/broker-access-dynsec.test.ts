@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { type RunningMosquitto, startMosquitto } from '@vigil/testkit';
 import { randomSecret } from '../src/auth/secrets';
-import type { BrokerAccess } from '../src/broker/access/broker-access';
+import { type BrokerAccess, BrokerUnavailableError } from '../src/broker/access/broker-access';
 import { createDynsecAccess, ensureServerRole } from '../src/broker/access/dynsec-access';
 import { connectDynsec, type DynsecClient } from '../src/broker/access/dynsec-client';
 import { type Observer, observe, runCli } from './broker-access-support';
@@ -271,5 +271,25 @@ describe('dynamic-security ACLs against real mosquitto clients', () => {
     await access.grantDevice({ deviceId: 'dev-b', username: 'dev-b', secret: secrets.b });
     expect((await pub('b', 'devices/dev-b/telemetry', 'back')).stderr).toBe('');
     await observer.waitFor('devices/dev-b/telemetry', 'back');
+  });
+
+  test('a broker that does not answer is reported as unavailable, not as a crash', async () => {
+    const impatient = await connectDynsec({
+      url: broker.url,
+      ...admin,
+      clientId: 'vigil-impatient',
+      timeoutMs: 300,
+    });
+    try {
+      await broker.kill('SIGKILL');
+      const grant = createDynsecAccess(impatient, 'devices').grantDevice({
+        deviceId: 'dev-c',
+        username: 'dev-c',
+        secret: 'x',
+      });
+      await expect(grant).rejects.toBeInstanceOf(BrokerUnavailableError);
+    } finally {
+      await impatient.close();
+    }
   });
 });

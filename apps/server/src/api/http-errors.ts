@@ -5,6 +5,7 @@ import {
   RateLimitedError,
   UnauthenticatedError,
 } from '../auth/errors';
+import { BrokerUnavailableError } from '../broker/access/broker-access';
 import { InvalidInputError, NotFoundError } from '../errors';
 import type { Logger } from '../log';
 import { PayloadTooLargeError } from './body-limit';
@@ -44,6 +45,9 @@ export function toHttpError(
     };
   }
   if (error instanceof ConflictError) return { status: 409, body: { error: error.message } };
+  if (error instanceof BrokerUnavailableError) {
+    return { status: 503, body: { error: error.message } };
+  }
   if (error instanceof NotFoundError) return { status: 404, body: { error: error.message } };
   if (error instanceof InvalidInputError) return { status: 400, body: { error: error.message } };
   if (error instanceof PayloadTooLargeError) return { status: 413, body: { error: error.message } };

@@ -12,6 +12,7 @@ import {
 } from '../../auth/errors';
 import { requireAccess } from '../../auth/principal';
 import type { Access } from '../../auth/roles';
+import { BrokerUnavailableError } from '../../broker/access/broker-access';
 import { InvalidInputError, NotFoundError } from '../../errors';
 import type { ApiContext } from './context';
 
@@ -51,6 +52,9 @@ const translateErrors = t.middleware(async ({ next }) => {
   }
   if (cause instanceof ConflictError) {
     throw new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
+  }
+  if (cause instanceof BrokerUnavailableError) {
+    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: cause.message, cause });
   }
   return result;
 });

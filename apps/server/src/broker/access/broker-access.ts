@@ -6,6 +6,14 @@
  * database does.
  */
 
+/** The broker did not confirm a credential change in time (HTTP 503, tRPC SERVICE_UNAVAILABLE). */
+export class BrokerUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BrokerUnavailableError';
+  }
+}
+
 export type DeviceGrant = {
   deviceId: string;
   /** MQTT username (equal to the device id). */

@@ -5,6 +5,7 @@
  * anything. Each command carries correlation data, matching replies to the batch that asked.
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import { BrokerUnavailableError } from './broker-access';
 
 const CONTROL_TOPIC = '$CONTROL/dynamic-security/v1';
 const RESPONSE_TOPIC = `${CONTROL_TOPIC}/response`;
@@ -89,7 +90,11 @@ export async function connectDynsec(options: DynsecConnectOptions): Promise<Dyns
       return new Promise<DynsecReply[]>((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(key);
-          reject(new Error(`no reply from dynamic-security within ${timeoutMs} ms`));
+          reject(
+            new BrokerUnavailableError(
+              `no reply from the broker's dynamic-security plugin within ${timeoutMs} ms`,
+            ),
+          );
         }, timeoutMs);
         pending.set(key, (value) => {
           clearTimeout(timer);
@@ -104,7 +109,8 @@ export async function connectDynsec(options: DynsecConnectOptions): Promise<Dyns
         });
       });
     },
-    close: () => client.endAsync(),
+    // Forced: a pending command to a dead broker must not hold up shutdown.
+    close: () => client.endAsync(true),
   };
 }
 

@@ -123,12 +123,12 @@ try {
   await page.evaluate(() => {
     const seen: Record<string, number> = {};
     (window as unknown as { __paintedAt: Record<string, number> }).__paintedAt = seen;
-    new MutationObserver((records) => {
-      for (const record of records) {
-        const cell = (record.target.parentElement ?? record.target) as Element;
-        const holder = cell.closest?.('[data-metric="value"]');
-        const text = holder?.textContent;
-        if (!text || text === '0') continue;
+    // A tile's value cell is created on its first reading and edited after: scan the cells on
+    // every DOM change and stamp each new value at the next frame.
+    new MutationObserver(() => {
+      for (const cell of document.querySelectorAll('[data-metric="value"]')) {
+        const text = cell.textContent;
+        if (!text || text === '0' || seen[text] !== undefined) continue;
         requestAnimationFrame(() => {
           seen[text] ??= performance.timeOrigin + performance.now();
         });
@@ -163,6 +163,8 @@ try {
     await Bun.sleep(200);
   }
   const missing = LIVE_SAMPLES - Object.keys(painted).length;
+  const liveTitle = await page.getByTestId('live-status').getAttribute('title');
+  console.log(`live feed: ${liveTitle}`);
   if (missing > 0) console.log(`${missing} of ${LIVE_SAMPLES} readings never showed on the page`);
   const latencies = [...sentAt]
     .filter(([marker]) => painted[marker] !== undefined)

@@ -152,19 +152,18 @@ export class ServerProcess {
   /** SIGTERMs the server did not obey within the grace period. */
   unansweredTerms = 0;
 
-  /** The server's Prometheus text (empty when it does not answer). */
+  /**
+   * The server's Prometheus text. /metrics needs a viewer, and HTTP Basic verifies the password
+   * hash on every request (deliberately slow), so the timeout is generous; a failure throws rather
+   * than reading as zero.
+   */
   async metrics(): Promise<string> {
-    try {
-      const response = await fetch(`http://127.0.0.1:${this.#port}/metrics`, {
-        headers: { authorization: ADMIN_AUTH },
-        signal: AbortSignal.timeout(2000),
-      });
-      if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
-      return await response.text();
-    } catch (error) {
-      if ((error as Error).message.startsWith('/metrics answered')) throw error;
-      return '';
-    }
+    const response = await fetch(`http://127.0.0.1:${this.#port}/metrics`, {
+      headers: { authorization: ADMIN_AUTH },
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+    return await response.text();
   }
 }
 

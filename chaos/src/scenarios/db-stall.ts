@@ -64,7 +64,7 @@ export async function dbStall(o: DbStallOptions): Promise<ScenarioResult> {
     signalPostgres(cluster.postgres.pid, 'SIGCONT');
     const resumedAt = Date.now();
     const result = await load.done;
-    await waitForDrain(counter, result.acked, 10_000, 300_000);
+    await waitForDrain(counter, result.acked, Math.min(10_000, o.stallS * 500), 300_000);
     await counter.stop();
     rss.stop();
     const drainedAt = counter.reached(result.acked, resumedAt);

@@ -5,7 +5,8 @@
  * started again under the same client id after `downS`. Mosquitto 2.0.11 keeps assigning that
  * replica's round-robin share to its offline persistent session and never moves it to the live
  * members, so while it is down the stored rate falls to (N-1)/N of the offered rate; the restarted
- * process resumes the session and drains the held share. Nothing may be lost or duplicated.
+ * process resumes the session and drains the held share (the load ends at the restart, so what is
+ * stored afterwards is that share). Nothing may be lost or duplicated.
  */
 import { parseSample } from '@vigil/bench/measure';
 import { registerDevices, startCluster } from '../cluster';
@@ -79,11 +80,13 @@ export async function scaleOut(o: ScaleOutOptions): Promise<ScenarioResult> {
 
     counter.start();
     const victim = replicas[1] as ServerProcess;
+    // The load ends when the victim restarts, so what is stored afterwards is its held share.
     const load = startLoad({
       mqttUrl: cluster.mosquitto.url,
       work: cluster.work,
       prefix: 'takeover',
       ...o,
+      seconds: o.killAtS + o.downS,
     });
     await Bun.sleep(o.killAtS * 1000);
     const killedAt = Date.now();
@@ -92,13 +95,12 @@ export async function scaleOut(o: ScaleOutOptions): Promise<ScenarioResult> {
     const restartedAt = Date.now();
     await victim.start(30_000, false);
     const result = await load.done;
-    await waitUntil(
-      async () => (await counter.count()) >= result.acked + splitLedger.stored,
-      120_000,
-    );
-    const caughtUp = Date.now();
+    const target = result.acked + splitLedger.stored;
+    await waitUntil(async () => (await counter.count()) >= target, 120_000);
     await Bun.sleep(300);
     await counter.stop();
+    const caughtUp = counter.reached(target, restartedAt) ?? Date.now();
+    const held = target - counter.rowsAt(restartedAt);
     const downRate = rateBetween(counter, killedAt + 1000, restartedAt);
     const ledger = reconcile(
       result.sent,
@@ -112,7 +114,7 @@ export async function scaleOut(o: ScaleOutOptions): Promise<ScenarioResult> {
       figures: {
         ...ledger,
         recoveryMs: (counter.firstGrowthAfter(restartedAt) ?? caughtUp) - restartedAt,
-        drainMsgPerSec: null,
+        drainMsgPerSec: held / (Math.max(1, caughtUp - restartedAt) / 1000),
         extra: {
           replicas: o.replicas,
           offeredMsgPerSec: o.rate,
@@ -121,6 +123,7 @@ export async function scaleOut(o: ScaleOutOptions): Promise<ScenarioResult> {
           splitDuplicated: splitLedger.duplicated,
           storedMsgPerSecWhileOneDown: downRate,
           expectedWhileOneDown: (o.rate * (o.replicas - 1)) / o.replicas,
+          heldShare: held,
           heldShareDrainedMs: caughtUp - restartedAt,
         },
       },

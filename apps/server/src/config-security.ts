@@ -13,7 +13,7 @@ import {
   readString,
 } from './config-read';
 
-export const BROKER_ACCESS_KINDS = ['dynsec', 'aedes', 'none'] as const;
+export const BROKER_ACCESS_KINDS = ['dynsec', 'none'] as const;
 export type BrokerAccessKind = (typeof BROKER_ACCESS_KINDS)[number];
 
 export type SecurityConfig = {
@@ -28,9 +28,8 @@ export type SecurityConfig = {
   /** MQTT_CA / MQTT_CERT / MQTT_KEY: the server's TLS material for an mqtts:// broker. */
   mqttTls?: { ca?: string; cert?: string; key?: string };
   /**
-   * BROKER_ACCESS: who enforces device credentials and ACLs. 'aedes' (the embedded broker's hooks,
-   * the default without MQTT_URL), 'dynsec' (the server manages Mosquitto's dynamic-security
-   * plugin), 'none' (the broker is configured by hand; the default with MQTT_URL).
+   * BROKER_ACCESS: who enforces device credentials and ACLs. 'dynsec': the server manages
+   * Mosquitto's dynamic-security plugin; 'none' (default): the broker is configured by hand.
    */
   brokerAccess: BrokerAccessKind;
   devices: {
@@ -52,23 +51,9 @@ export function readSecurityConfig(env: Env, embedded: boolean): SecurityConfig 
   if (adminPassword !== undefined && adminPassword.length < 12) {
     throw new ConfigError('ADMIN_PASSWORD', 'at least 12 characters');
   }
-  const brokerAccess = readEnum(
-    env,
-    'BROKER_ACCESS',
-    BROKER_ACCESS_KINDS,
-    embedded ? 'aedes' : 'none',
-  );
-  if (brokerAccess === 'aedes' && !embedded) {
-    throw new ConfigError(
-      'BROKER_ACCESS',
-      "'dynsec' or 'none' with MQTT_URL ('aedes' is the embedded broker)",
-    );
-  }
+  const brokerAccess = readEnum(env, 'BROKER_ACCESS', BROKER_ACCESS_KINDS, 'none');
   if (brokerAccess === 'dynsec' && embedded) {
-    throw new ConfigError(
-      'BROKER_ACCESS',
-      "'aedes' or 'none' without MQTT_URL ('dynsec' needs Mosquitto)",
-    );
+    throw new ConfigError('BROKER_ACCESS', "'none' without MQTT_URL ('dynsec' needs Mosquitto)");
   }
   const cert = readPemPath(env, 'TLS_CERT');
   const key = readPemPath(env, 'TLS_KEY');

@@ -35,7 +35,7 @@ export type Config = {
     url?: string;
     /** MQTT_PORT: the embedded broker's listen port. */
     port: number;
-    /** MQTT_HOST: the embedded broker's bind address (loopback by default). */
+    /** MQTT_HOST: the embedded broker's bind address (it authenticates nobody yet: loopback default). */
     host: string;
     username?: string;
     password?: string;

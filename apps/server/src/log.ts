@@ -17,10 +17,30 @@ export type Logger = {
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/**
+ * Writes to stdout, and keeps the server running when whatever reads its logs goes away: a closed
+ * pipe (EPIPE) drops the lines rather than crashing ingest mid-batch.
+ */
+let stdoutClosed = false;
+const isClosedPipe = (error: unknown) =>
+  (error as { code?: string } | null)?.code === 'EPIPE' ||
+  (error as { code?: string } | null)?.code === 'ERR_STREAM_DESTROYED';
+process.stdout.on('error', (error) => {
+  if (isClosedPipe(error)) stdoutClosed = true;
+});
+function writeStdout(line: string): void {
+  if (stdoutClosed) return;
+  try {
+    process.stdout.write(line);
+  } catch (error) {
+    if (isClosedPipe(error)) stdoutClosed = true;
+  }
+}
+
 /** Creates a logger that writes entries at `level` and above; `write` is for tests. */
 export function createLogger(
   level: LogLevel,
-  write: (line: string) => void = (line) => process.stdout.write(line),
+  write: (line: string) => void = writeStdout,
   bound: LogFields = {},
 ): Logger {
   const min = RANK[level];

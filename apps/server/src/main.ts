@@ -127,6 +127,7 @@ async function main(): Promise<void> {
       metrics,
       bus,
       log,
+      onCommitted: (readings) => detection.submit(readings),
     });
     stack.push({ name: 'ingest', close: () => ingest.stop() });
 

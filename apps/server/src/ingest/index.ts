@@ -23,6 +23,8 @@ export type IngestDeps = {
   metrics: Registry;
   bus: EventBus;
   log: Logger;
+  /** Called with each batch's newly stored readings after its commit (detection scores them). */
+  onCommitted?: (readings: FlushResult['inserted']) => void;
 };
 
 export type Ingest = {
@@ -71,6 +73,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
         for (const r of result.inserted) {
           bus.publish({ type: 'telemetry', deviceId: r.deviceId, ts: r.tsMs, metrics: r.metrics });
         }
+        if (result.inserted.length > 0) deps.onCommitted?.(result.inserted);
       } catch (error) {
         log.error('post-commit step failed', { error });
       }

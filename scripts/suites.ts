@@ -55,13 +55,20 @@ export const suites: Suite[] = [
   },
   {
     name: 'unit and integration (bun test)',
-    cmd: ['bun', 'test', ...existing(['./packages', './apps', './ml', './bench', './chaos'])],
+    // bunfig.toml's [test] timeout is not read by this Bun; the flag is.
+    cmd: [
+      'bun',
+      'test',
+      '--timeout',
+      '60000',
+      ...existing(['./packages', './apps', './ml', './bench', './chaos']),
+    ],
     timeoutMs: 12 * 60_000,
     parse: parseBunTest,
   },
   {
     name: 'contracts (bun test + viem on the Hardhat network)',
-    cmd: ['bun', 'test'],
+    cmd: ['bun', 'test', '--timeout', '60000'],
     cwd: 'contracts',
     requires: 'contracts/hardhat.config.ts',
     timeoutMs: 5 * 60_000,

@@ -127,7 +127,7 @@ async function main(): Promise<void> {
       metrics,
       bus,
       log,
-      onCommitted: (readings) => detection.submit(readings),
+      committed: detection,
     });
     stack.push({ name: 'ingest', close: () => ingest.stop() });
 

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../src/config';
 import { createEventBus, type VigilEvent } from '../src/events/bus';
-import { type Ingest, startIngest } from '../src/ingest';
+import { type CommittedSink, type Ingest, startIngest } from '../src/ingest';
 import { createLogger } from '../src/log';
 import type { Database } from '../src/telemetry/database';
 
@@ -22,6 +22,7 @@ export async function runIngest(
   database: Database,
   brokerUrl: string,
   env: Record<string, string> = {},
+  committed?: CommittedSink,
 ): Promise<RunningIngest> {
   const config = loadConfig({
     MQTT_URL: brokerUrl,
@@ -35,7 +36,14 @@ export async function runIngest(
   bus.subscribe((event) => events.push(event));
   const logLines: string[] = [];
   const log = createLogger('debug', (line) => logLines.push(line));
-  const ingest = await startIngest({ config, database, metrics, bus, log });
+  const ingest = await startIngest({
+    config,
+    database,
+    metrics,
+    bus,
+    log,
+    ...(committed === undefined ? {} : { committed }),
+  });
   if (!ingest.connected()) throw new Error(`ingest did not connect:\n${logLines.join('')}`);
   return { ingest, metrics, events, logLines };
 }

@@ -296,3 +296,71 @@ describe('MQTT_CONSUMERS', () => {
     }
   }, 40_000);
 });
+
+describe('a scorer behind the commit', () => {
+  test('stops ingest reading while it lags, and nothing is lost once it catches up', async () => {
+    // A scorer that holds every committed reading until released.
+    const held: unknown[] = [];
+    let scored = 0;
+    const sink = {
+      submit: (readings: readonly unknown[]) => void held.push(...readings),
+      get backlog() {
+        return held.length;
+      },
+    };
+    const slow = await runIngest(
+      database,
+      broker.url,
+      {
+        INGEST_BATCH_SIZE: '50',
+        INGEST_MAX_INFLIGHT: '200',
+        MQTT_SHARE_GROUP: 'slow',
+        MQTT_TOPIC_ROOT: 'slow',
+        LEGACY_NODE: 'false',
+        LEGACY_DRONE: 'false',
+      },
+      sink,
+    );
+    const stored = () =>
+      count(
+        database,
+        sql`SELECT count(*)::int AS n FROM readings WHERE device_id = 'dev-b' AND seq >= 5000`,
+      );
+    try {
+      mosquittoPubLines(
+        broker.port,
+        'slow/dev-b/telemetry',
+        Array.from({ length: 2_000 }, (_, i) => telemetry(5_000 + i)),
+      );
+      // Reading pauses: the stored count settles well short of what was published.
+      let settled = -1;
+      await until(
+        async () => {
+          const now = await stored();
+          const same = now === settled && now > 0;
+          settled = now;
+          if (!same) await Bun.sleep(300);
+          return same;
+        },
+        15_000,
+        'ingest to pause',
+      );
+      expect(settled).toBeLessThan(1_000);
+      expect(held.length).toBe(settled);
+
+      // The scorer catches up: everything published is stored and scored, once.
+      const release = setInterval(() => {
+        scored += held.length;
+        held.length = 0;
+      }, 10);
+      try {
+        await until(async () => (await stored()) === 2_000, 20_000, '2,000 readings');
+        await until(async () => scored + held.length === 2_000, 5_000, 'all scored');
+      } finally {
+        clearInterval(release);
+      }
+    } finally {
+      await slow.ingest.stop();
+    }
+  }, 60_000);
+});

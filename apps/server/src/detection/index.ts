@@ -46,6 +46,8 @@ export type DetectionOptions = {
 export type Detection = {
   /** Queues a committed batch for scoring (in order); never throws. */
   submit(readings: readonly CommittedReading[]): void;
+  /** Readings submitted and not yet scored (ingest stops reading while this is too high). */
+  readonly backlog: number;
   /** Scores one batch now and returns the anomalies stored for it. */
   scoreBatch(readings: readonly CommittedReading[]): Promise<Anomaly[]>;
   /** Resolves when every submitted batch has been handled. */
@@ -75,6 +77,7 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
   const metrics = createDetectionMetrics(options.metrics);
   const modelSha256 = Buffer.from(detector.metadata.modelSha256, 'hex');
   let tail: Promise<unknown> = Promise.resolve();
+  let backlog = 0;
 
   const store = async (rows: NewAnomaly[]): Promise<Anomaly[]> => {
     for (let attempt = 1; ; attempt += 1) {
@@ -143,16 +146,23 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
   return {
     detector,
     scoreBatch,
+    get backlog() {
+      return backlog;
+    },
     submit(readings) {
       if (readings.length === 0) return;
       metrics.queued.inc();
+      backlog += readings.length;
       tail = tail.then(() =>
         scoreBatch(readings)
           .catch((error: unknown) => {
             metrics.failures.inc();
             log.error('scoring a committed batch failed', { error, readings: readings.length });
           })
-          .finally(() => metrics.queued.dec()),
+          .finally(() => {
+            metrics.queued.dec();
+            backlog -= readings.length;
+          }),
       );
     },
     idle: () => tail.then(() => undefined),

@@ -23,9 +23,22 @@ export type IngestDeps = {
   metrics: Registry;
   bus: EventBus;
   log: Logger;
-  /** Called with each batch's newly stored readings after its commit (detection scores them). */
-  onCommitted?: (readings: FlushResult['inserted']) => void;
+  /** Receives each batch's newly stored readings after its commit (detection scores them). */
+  committed?: CommittedSink;
 };
+
+/**
+ * Work that runs behind the commit on the stored readings. Ingest stops reading from the broker
+ * while its backlog exceeds INGEST_MAX_INFLIGHT, so a slow scorer bounds memory instead of
+ * queueing without limit (the broker holds the rest, unacknowledged).
+ */
+export type CommittedSink = {
+  submit(readings: FlushResult['inserted']): void;
+  readonly backlog: number;
+};
+
+/** How often a lagging sink's backlog is checked while reading is paused for it. */
+const SINK_POLL_MS = 20;
 
 export type Ingest = {
   /** Stops reading, commits and acknowledges what is held (within a few seconds), disconnects. */
@@ -58,6 +71,31 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   const metrics = createIngestMetrics(deps.metrics);
   const devices = createDeviceCache(database);
   const consumers: MqttConsumer[] = [];
+  // Reading pauses while either the batcher (database) or the committed sink (scoring) lags.
+  const pausedBy = { batcher: false, sink: false };
+  const applyPause = () => {
+    const paused = pausedBy.batcher || pausedBy.sink;
+    for (const consumer of consumers) {
+      if (paused) consumer.pause();
+      else consumer.resume();
+    }
+  };
+  const sink = deps.committed;
+  const sinkLimit = config.ingest.maxInflight;
+  let sinkTimer: ReturnType<typeof setInterval> | null = null;
+  const watchSink = () => {
+    if (sink === undefined || pausedBy.sink || sink.backlog <= sinkLimit) return;
+    pausedBy.sink = true;
+    log.debug('pausing intake: scoring is behind', { backlog: sink.backlog });
+    applyPause();
+    sinkTimer = setInterval(() => {
+      if (sink.backlog > sinkLimit / 2) return;
+      if (sinkTimer !== null) clearInterval(sinkTimer);
+      sinkTimer = null;
+      pausedBy.sink = false;
+      applyPause();
+    }, SINK_POLL_MS);
+  };
 
   const batcher = new Batcher<IngestItem, FlushResult>({
     batchSize: config.ingest.batchSize,
@@ -73,17 +111,18 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
         for (const r of result.inserted) {
           bus.publish({ type: 'telemetry', deviceId: r.deviceId, ts: r.tsMs, metrics: r.metrics });
         }
-        if (result.inserted.length > 0) deps.onCommitted?.(result.inserted);
+        if (sink !== undefined && result.inserted.length > 0) {
+          sink.submit(result.inserted);
+          watchSink();
+        }
       } catch (error) {
         log.error('post-commit step failed', { error });
       }
     },
     backpressure: (paused) => {
       log.debug(paused ? 'pausing intake' : 'resuming intake', { held: batcher.held });
-      for (const consumer of consumers) {
-        if (paused) consumer.pause();
-        else consumer.resume();
-      }
+      pausedBy.batcher = paused;
+      applyPause();
     },
     writeFailed: (error, attempt, delayMs) => {
       log.warn('flush failed; holding the batch and retrying', { error, attempt, delayMs });
@@ -122,6 +161,7 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   return {
     connected: () => consumers.every((c) => c.ready),
     async stop() {
+      if (sinkTimer !== null) clearInterval(sinkTimer);
       for (const consumer of consumers) consumer.pause();
       // With the database down nothing can commit; the broker keeps the unacknowledged messages.
       if (!batcher.failing) await Promise.race([batcher.flush(), Bun.sleep(STOP_FLUSH_MS)]);

@@ -159,6 +159,31 @@ describe('detection', () => {
     await noHistory.close();
   });
 
+  test('after a restart a device with a long history is judged by the model at once', async () => {
+    const history = Array.from({ length: 1_800 }, (_, i) => calm(i + 10_000));
+    await database.db.insert(Readings).values(
+      history.map((r) => ({
+        deviceId: 'dev-4',
+        ts: new Date(r.tsMs),
+        boot: r.boot,
+        seq: r.seq,
+        receivedAt: new Date(r.receivedAt),
+        metrics: { temperature: 21 + 0.05 * Math.sin(r.seq), humidity: 40 },
+        payloadSha256: createHash('sha256').update(r.payload).digest(),
+      })),
+    );
+    const restarted = await createDetection({
+      database,
+      metrics: new Registry(),
+      log: quietLog,
+      model,
+    });
+    const next = { ...calm(11_800), deviceId: 'dev-4', topic: 'devices/dev-4/telemetry' };
+    const [verdict] = await restarted.detector.scoreBatch([next]);
+    expect(verdict?.settled).toBe(true);
+    await restarted.close();
+  });
+
   test('a missing or corrupt model stops detection from starting, with the reason', async () => {
     const missing = createDetection({
       database,

@@ -7,8 +7,12 @@ import { and, desc, eq, lt } from 'drizzle-orm';
 import type { Database } from '../telemetry/database';
 import { Readings } from '../telemetry/schema';
 
-/** Readings replayed into a rebuilt window: enough to fill every rolling statistic (32) twice. */
-export const RECENT_READINGS = 64;
+/**
+ * Readings replayed into a rebuilt window: the detector learns a metric's scales and longest
+ * normal runs over its first 1,800 readings and counts the model's verdict only after 900, so a
+ * shorter history would leave the model blind for up to 900 readings per device after a restart.
+ */
+export const RECENT_READINGS = 1_800;
 
 export type RecentReadings = {
   /** The detector's `loadRecent` hook: the device's latest readings before the batch, oldest first. */

@@ -3,7 +3,7 @@
  * otherwise) and PostgreSQL 15 with fsync and synchronous_commit on, as production runs, each on
  * a free loopback port, plus a work directory for logs and load results.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -87,40 +87,4 @@ export async function startCluster(
 export async function registerDevices(sql: postgres.Sql, prefix: string, count: number) {
   await sql`INSERT INTO devices (id) SELECT ${prefix} || '-' || g FROM generate_series(0, ${count - 1}) g
             ON CONFLICT DO NOTHING`;
-}
-
-/** Child pids of `pid` (PostgreSQL backends, checkpointer, WAL writer...). */
-function children(pid: number): number[] {
-  const out = Bun.spawnSync(['ps', '-o', 'pid=', '--ppid', String(pid)]).stdout.toString();
-  return out
-    .split('\n')
-    .map((line) => Number(line.trim()))
-    .filter((n) => n > 0);
-}
-
-/** Parent pid of `pid` (from /proc), or undefined once it is gone. */
-function parentOf(pid: number): number | undefined {
-  try {
-    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Freezes (SIGSTOP) or thaws (SIGCONT) the whole PostgreSQL cluster. Stopping only the postmaster
- * would leave every existing backend serving queries, so the signal goes to its children too. On
- * thaw the postmaster's parent is continued as well: the harness runs it under `runuser`, which,
- * like `su`, stops itself when its child stops and would otherwise never reap it.
- */
-export function signalPostgres(pid: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
-  const parent = signal === 'SIGCONT' ? parentOf(pid) : undefined;
-  const targets = [pid, ...children(pid), ...(parent !== undefined && parent > 1 ? [parent] : [])];
-  for (const target of targets) {
-    try {
-      process.kill(target, signal);
-    } catch {
-      // a backend that exited meanwhile
-    }
-  }
 }

@@ -5,7 +5,8 @@
  * or duplicated, and once the database thaws the backlog must drain at >= 2x the offered rate.
  * With Mosquitto's defaults (`shipped: false`) the same run must lose messages.
  */
-import { registerDevices, signalPostgres, startCluster } from '../cluster';
+import { signalPostgres } from '@vigil/testkit';
+import { registerDevices, startCluster } from '../cluster';
 import { reconcile, storedRows } from '../ledger';
 import { startLoad } from '../load';
 import { claim, type ScenarioResult } from '../report';

@@ -9,6 +9,11 @@ export {
   startMosquitto,
 } from './mosquitto';
 export { freePort, waitForPort } from './ports';
-export { type PostgresOptions, type RunningPostgres, startPostgres } from './postgres';
+export {
+  type PostgresOptions,
+  type RunningPostgres,
+  signalPostgres,
+  startPostgres,
+} from './postgres';
 export { reapWithParent } from './reaper';
 export { sharedPostgres } from './shared';

@@ -15,7 +15,7 @@ export type RunningPostgres = {
   /** Connection URL of the `postgres` database as the `postgres` superuser. */
   url: string;
   port: number;
-  /** PID of the postmaster (for fault injection: SIGSTOP / SIGCONT). */
+  /** PID of the postmaster (for fault injection: see signalPostgres). */
   pid: number;
   /** Creates an empty database and returns its URL. */
   createDatabase(): Promise<string>;
@@ -117,16 +117,74 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
     async stop() {
+      // A frozen cluster (or its stopped `runuser` parent) would never exit or be reaped.
+      signalPostgres(pid, 'SIGCONT');
       try {
-        process.kill(pid, 'SIGCONT');
         process.kill(pid, 'SIGINT');
       } catch {
         // already gone
       }
-      await server.exited;
+      const exited = await Promise.race([
+        server.exited.then(() => true),
+        Bun.sleep(STOP_GRACE_MS).then(() => false),
+      ]);
+      if (!exited) {
+        // Fast shutdown did not finish: immediate shutdown, then the process itself.
+        for (const target of [pid, ...childrenOf(pid)]) sendSignal(target, 'SIGQUIT');
+        await Promise.race([server.exited, Bun.sleep(2000)]);
+        sendSignal(pid, 'SIGKILL');
+        server.kill('SIGKILL');
+        await server.exited;
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** How long a fast shutdown (SIGINT) may take before stop() escalates. */
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * Freezes (SIGSTOP) or thaws (SIGCONT) a whole PostgreSQL cluster, given its postmaster's pid.
+ * Stopping only the postmaster would leave every existing backend serving queries, so the signal
+ * goes to its children (backends, checkpointer, WAL writer...) too. On thaw the postmaster's
+ * parent is continued as well: as root the harness runs it under `runuser`, which, like `su`,
+ * stops itself when its child stops and would otherwise never reap it.
+ */
+export function signalPostgres(pid: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  const parent = signal === 'SIGCONT' ? parentOf(pid) : undefined;
+  const targets = [
+    pid,
+    ...childrenOf(pid),
+    ...(parent !== undefined && parent > 1 ? [parent] : []),
+  ];
+  for (const target of targets) sendSignal(target, signal);
+}
+
+function sendSignal(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // a process that exited meanwhile
+  }
+}
+
+/** Child pids of `pid`. */
+function childrenOf(pid: number): number[] {
+  const out = Bun.spawnSync(['ps', '-o', 'pid=', '--ppid', String(pid)]).stdout.toString();
+  return out
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((n) => n > 0);
+}
+
+/** Parent pid of `pid` (from /proc), or undefined once it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The port opens before the cluster accepts queries; wait for a real round trip. */

@@ -1,10 +1,12 @@
 /**
  * The composition root: configuration -> logger -> database -> metrics -> event bus -> broker
- * (embedded when MQTT_URL is absent) -> ingest -> HTTP API. Shuts down in reverse on SIGINT or
- * SIGTERM, so ingest commits and acknowledges what it holds before the broker and database go.
+ * (embedded when MQTT_URL is absent) -> ingest -> HTTP API, with the dashboard on the same
+ * origin. Shuts down in reverse on SIGINT or SIGTERM, so ingest commits and acknowledges what it
+ * holds before the broker and database go.
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from './api/app';
+import { loadDashboard, mountDashboard } from './api/dashboard';
 import { createAuthenticator } from './auth/authenticator';
 import { startSessionPruner } from './auth/sessions';
 import { ensureFirstAdmin } from './auth/users';
@@ -174,6 +176,9 @@ async function main(): Promise<void> {
       commands: commands.service,
       secureCookies: config.auth.secureCookies,
     });
+    // After every API route: the dashboard answers only the paths the API does not own.
+    const dashboard = await loadDashboard({ api: (request) => app.handle(request), log });
+    mountDashboard(app, dashboard);
     const sweeper = startOfflineSweeper({
       database,
       offlineAfterS: config.devices.offlineAfterS,
@@ -208,6 +213,7 @@ async function main(): Promise<void> {
     const scheme = config.https === undefined ? 'http' : 'https';
     log.info('vigil started', {
       http: `${scheme}://${config.host}:${port}`,
+      dashboard: dashboard === null ? 'not built' : `${scheme}://${config.host}:${port}/`,
       trpc: `${scheme}://${config.host}:${port}/trpc`,
       brokerAccess: brokerAccess.kind,
       mqtt: mqttUrl,

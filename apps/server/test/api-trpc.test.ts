@@ -13,11 +13,18 @@ import {
 } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import type { AppRouter } from '../src/api/trpc/root';
+import { Devices } from '../src/devices/schema';
 import { createEventBus, type VigilEvent } from '../src/events/bus';
 import type { Database } from '../src/telemetry/database';
 import { bearer, buildApp } from './support/app';
 import { drivers } from './support/drivers';
-import { loadFixtures, T0 } from './support/fixtures';
+import {
+  fixtureReading,
+  loadFixtures,
+  READING_COUNT,
+  READING_INTERVAL_MS,
+  T0,
+} from './support/fixtures';
 
 const postgres = drivers.find((driver) => driver.name === 'postgres');
 if (postgres === undefined) throw new Error('postgres driver missing');
@@ -116,6 +123,35 @@ describe('queries', () => {
   });
 });
 
+describe('telemetry.latest', () => {
+  test('the newest reading of each device that has one, by device id', async () => {
+    await database.db.insert(Devices).values({ id: 'dev-quiet' });
+    const trpc = client();
+    const newest = READING_COUNT - 1;
+    expect(await trpc.telemetry.latest.query()).toEqual([
+      {
+        deviceId: 'dev-1',
+        ts: T0 + newest * READING_INTERVAL_MS,
+        metrics: fixtureReading(newest).metrics,
+      },
+      { deviceId: 'dev-2', ts: T0 + READING_INTERVAL_MS, metrics: fixtureReading(1).metrics },
+    ]);
+    expect(
+      await trpc.telemetry.latest.query({ deviceIds: ['dev-2', 'dev-quiet', 'ghost'] }),
+    ).toEqual([
+      { deviceId: 'dev-2', ts: T0 + READING_INTERVAL_MS, metrics: fixtureReading(1).metrics },
+    ]);
+  });
+
+  test('an empty or malformed device list is BAD_REQUEST', async () => {
+    const trpc = client();
+    for (const deviceIds of [[], ['a/b']]) {
+      const refused = await trpc.telemetry.latest.query({ deviceIds }).catch((e: unknown) => e);
+      expect((refused as TRPCClientError<AppRouter>).data?.code).toBe('BAD_REQUEST');
+    }
+  });
+});
+
 /** Collects what a subscription yields, with helpers to wait for a count. */
 function collect() {
   const items: { id?: string; data: unknown }[] = [];
@@ -202,5 +238,20 @@ describe('events.live', () => {
     expect(seen.items.slice(1).map((item) => Number(item.id))).toEqual(
       Array.from({ length: 100 }, (_, i) => bus.lastId() - 99 + i),
     );
+  });
+
+  test('events.cursor names the newest event; live from it replays what came after', async () => {
+    const before = bus.publish(reading('dev-1', 20));
+    const { lastEventId } = await client().events.cursor.query();
+    expect(lastEventId).toBe(String(before));
+    // Published after the page read the cursor and before its stream started.
+    const between = bus.publish(reading('dev-2', 21));
+    const seen = collect();
+    const subscription = client().events.live.subscribe({ lastEventId }, { onData: seen.onData });
+    await seen.until(1);
+    const live = bus.publish(reading('dev-1', 22));
+    await seen.until(2);
+    subscription.unsubscribe();
+    expect(seen.items.map((item) => item.id)).toEqual([between, live].map(String));
   });
 });

@@ -91,16 +91,34 @@ describe('sessions', () => {
     expect(login.headers.get('set-cookie')).toMatch(/Secure/i);
   });
 
-  test('a wrong password is 401; HTTP Basic works for scripts', async () => {
+  test('a wrong password at sign-in is 401 without a Basic challenge (no browser dialog)', async () => {
     const wrong = await call('POST', '/auth/login', {
       body: { username: 'olga', password: 'nope' },
     });
     expect(wrong.status).toBe(401);
-    const basic = `Basic ${Buffer.from('olga:operator password').toString('base64')}`;
-    expect((await call('GET', '/auth/me', { auth: basic })).body).toMatchObject({ name: 'olga' });
+    expect(wrong.body).toEqual({ error: 'wrong username or password' });
+    expect(wrong.headers.get('www-authenticate')).toBeNull();
     const unauthenticated = await call('GET', '/devices');
     expect(unauthenticated.status).toBe(401);
-    expect(unauthenticated.headers.get('www-authenticate')).toContain('Basic');
+    expect(unauthenticated.headers.get('www-authenticate')).toBeNull();
+    const staleSession = await call('GET', '/devices', {
+      headers: { cookie: 'vigil_session=signed-out-long-ago' },
+    });
+    expect(staleSession.status).toBe(401);
+    expect(staleSession.headers.get('www-authenticate')).toBeNull();
+  });
+
+  test('HTTP Basic works for scripts, and a wrong Basic password is challenged', async () => {
+    const basic = `Basic ${Buffer.from('olga:operator password').toString('base64')}`;
+    expect((await call('GET', '/auth/me', { auth: basic })).body).toMatchObject({ name: 'olga' });
+    const wrongBasic = await call('GET', '/devices', {
+      auth: `Basic ${Buffer.from('olga:nope').toString('base64')}`,
+    });
+    expect(wrongBasic.status).toBe(401);
+    expect(wrongBasic.headers.get('www-authenticate')).toBe('Basic realm="vigil", charset="UTF-8"');
+    const malformed = await call('GET', '/devices', { auth: 'Basic bm9jb2xvbg==' });
+    expect(malformed.status).toBe(401);
+    expect(malformed.headers.get('www-authenticate')).toContain('Basic');
   });
 
   test('a login body over its 16 KiB limit is 413', async () => {

@@ -4,6 +4,7 @@
  * each caller - nobody, viewer, operator, admin - gets 401, 403 or through exactly as declared.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { mountDashboard } from '../src/api/dashboard';
 import { appRouter } from '../src/api/trpc/root';
 import { declaredAccess } from '../src/auth/elysia-access';
 import { type Access, ROLES, type Role, roleAtLeast } from '../src/auth/roles';
@@ -35,6 +36,8 @@ let deviceCounter = 0;
 beforeAll(async () => {
   database = await postgres.open();
   subject = buildApp(database);
+  // As main.ts wires it: the dashboard's fallback (here without a build) is a route as well.
+  mountDashboard(subject.app, null);
   for (const role of ROLES) headers[role] = { authorization: await bearer(database, role) };
   // Starting the shared PostgreSQL cluster can take a while on a loaded machine.
 }, 60_000);
@@ -171,6 +174,12 @@ describe('every tRPC procedure declares its access and enforces it', () => {
       procedures.filter(([, p]) => p._def.meta?.access === undefined).map(([path]) => path),
     ).toEqual([]);
     expect(procedures.length).toBeGreaterThan(15);
+  });
+
+  test("the dashboard's first-paint procedures are in the table, for viewers and up", () => {
+    const access = Object.fromEntries(procedures.map(([path, p]) => [path, p._def.meta?.access]));
+    expect(access['telemetry.latest']).toBe('viewer');
+    expect(access['events.cursor']).toBe('viewer');
   });
 
   test('each caller gets 401, 403 or through exactly as declared', async () => {

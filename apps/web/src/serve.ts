@@ -33,6 +33,13 @@ export class WebBuildMissingError extends Error {
 
 type AssetEntry = { file: string; size: number; etag: string };
 
+/**
+ * What server loads find in `event.platform` (App.Platform in app.d.ts). Spelled out here rather
+ * than taken from the App namespace, so servers that import this file (the Vigil server) type-check
+ * it without the dashboard's ambient declarations.
+ */
+type WebPlatform = Pick<WebHandlerOptions, 'api'>;
+
 /** What adapter-node writes to build/adapter-node.js (only the parts used here). */
 type AdapterOutput = {
   server: {
@@ -42,7 +49,7 @@ type AdapterOutput = {
     }): Promise<void>;
     respond(
       request: Request,
-      options: { getClientAddress(): string; platform: Pick<App.Platform, 'api'> },
+      options: { getClientAddress(): string; platform: WebPlatform },
     ): Promise<Response>;
   };
   app_path: string;
@@ -69,7 +76,7 @@ export async function createWebHandler(options: WebHandlerOptions = {}): Promise
   });
   const assets = new Map(output.assets.entries);
   const immutablePrefix = `/${output.app_path}/immutable/`;
-  const platform: Pick<App.Platform, 'api'> = options.api ? { api: options.api } : {};
+  const platform: WebPlatform = options.api ? { api: options.api } : {};
 
   return {
     async fetch(request, clientAddress = '127.0.0.1') {

@@ -6,7 +6,7 @@ import {
   UnauthenticatedError,
 } from '../auth/errors';
 import { BrokerUnavailableError } from '../broker/access/broker-access';
-import { InvalidInputError, NotFoundError } from '../errors';
+import { InvalidInputError, NotFoundError, ServiceUnavailableError } from '../errors';
 import type { Logger } from '../log';
 import { PayloadTooLargeError } from './body-limit';
 
@@ -29,11 +29,14 @@ export function toHttpError(
     }
   }
   if (error instanceof UnauthenticatedError) {
-    // Scripts using HTTP Basic learn which scheme to answer with.
+    // Only callers that used HTTP Basic are challenged: a browser answers a Basic challenge with
+    // a credentials dialog, which would hang the dashboard's sign-in on a wrong password.
     return {
       status: 401,
       body: { error: error.message },
-      headers: { 'www-authenticate': 'Basic realm="vigil", charset="UTF-8"' },
+      ...(error.challenge === 'basic'
+        ? { headers: { 'www-authenticate': 'Basic realm="vigil", charset="UTF-8"' } }
+        : {}),
     };
   }
   if (error instanceof ForbiddenError) return { status: 403, body: { error: error.message } };
@@ -45,7 +48,7 @@ export function toHttpError(
     };
   }
   if (error instanceof ConflictError) return { status: 409, body: { error: error.message } };
-  if (error instanceof BrokerUnavailableError) {
+  if (error instanceof BrokerUnavailableError || error instanceof ServiceUnavailableError) {
     return { status: 503, body: { error: error.message } };
   }
   if (error instanceof NotFoundError) return { status: 404, body: { error: error.message } };

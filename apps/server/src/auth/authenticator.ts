@@ -46,11 +46,17 @@ export function createAuthenticator(
   const byAddress: RateLimiter = createRateLimiter(limits);
   const byUser: RateLimiter = createRateLimiter(limits);
 
-  const passwordLogin = async (username: string, password: string, clientAddress: string) => {
+  /** `challenge` is 'basic' when the password came in an HTTP Basic header. */
+  const passwordLogin = async (
+    username: string,
+    password: string,
+    clientAddress: string,
+    challenge: 'basic' | null,
+  ) => {
     byAddress.hit(clientAddress);
     byUser.hit(username);
     const user = await checkPassword(database, username, password);
-    if (user === null) throw new UnauthenticatedError('wrong username or password');
+    if (user === null) throw new UnauthenticatedError('wrong username or password', challenge);
     byUser.reset(username);
     return user;
   };
@@ -67,11 +73,12 @@ export function createAuthenticator(
         if (scheme?.toLowerCase() === 'basic') {
           const decoded = Buffer.from(value.trim(), 'base64').toString('utf8');
           const colon = decoded.indexOf(':');
-          if (colon < 1) throw new UnauthenticatedError('malformed Basic credentials');
+          if (colon < 1) throw new UnauthenticatedError('malformed Basic credentials', 'basic');
           const user = await passwordLogin(
             decoded.slice(0, colon),
             decoded.slice(colon + 1),
             clientAddress,
+            'basic',
           );
           return {
             kind: 'user',
@@ -91,7 +98,7 @@ export function createAuthenticator(
       return null;
     },
     async login({ username, password, clientAddress }) {
-      const user = await passwordLogin(username, password, clientAddress);
+      const user = await passwordLogin(username, password, clientAddress, null);
       const session = await createSession(database, user.id);
       return { user, ...session };
     },

@@ -1,8 +1,15 @@
 /** Typed errors of authentication and authorisation; the edges map them to 401, 403 and 429. */
 
-/** No valid credentials were presented (HTTP 401, tRPC UNAUTHORIZED). */
+/**
+ * No valid credentials were presented (HTTP 401, tRPC UNAUTHORIZED). `challenge` is the scheme
+ * the caller used and should answer again with: only a request that sent HTTP Basic gets a Basic
+ * challenge back, because browsers answer one with a credentials dialog (or a held-open fetch).
+ */
 export class UnauthenticatedError extends Error {
-  constructor(message = 'authentication required') {
+  constructor(
+    message = 'authentication required',
+    readonly challenge: 'basic' | null = null,
+  ) {
     super(message);
     this.name = 'UnauthenticatedError';
   }

@@ -44,3 +44,14 @@ export const deadLetterQueryInput = z.object({
   limit: wholeNumber(1, 1000).optional(),
 });
 export type DeadLetterQuery = z.output<typeof deadLetterQueryInput>;
+
+/** Most devices one `latest` query may name; without names it answers for every device. */
+export const MAX_LATEST_DEVICES = 1000;
+
+export const latestQueryInput = z
+  .object({
+    /** Only these devices; absent means every registered device. */
+    deviceIds: z.array(deviceId).min(1).max(MAX_LATEST_DEVICES).optional(),
+  })
+  .optional();
+export type LatestQuery = z.output<typeof latestQueryInput>;

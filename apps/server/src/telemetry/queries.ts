@@ -9,7 +9,13 @@ import { getDevice } from '../devices/queries';
 import { InvalidInputError } from '../errors';
 import { type AggregateView, bucketedFromAggregate, bucketedFromReadings } from './bucketed';
 import type { Database } from './database';
-import { DEFAULT_RAW_LIMIT, type DeadLetterQuery, type TelemetryQuery } from './inputs';
+import {
+  DEFAULT_RAW_LIMIT,
+  type DeadLetterQuery,
+  type LatestQuery,
+  type TelemetryQuery,
+} from './inputs';
+import { type LatestReadingView, latestReadings } from './latest';
 import { alignRange, resolveRange } from './range';
 import { DeadLetters, type MetricValue, Readings } from './schema';
 
@@ -81,6 +87,8 @@ export type TelemetryQueries = {
   telemetry(query: TelemetryQuery): Promise<TelemetryResult>;
   /** Dead letters, newest first, one page at a time. */
   deadLetters(query: DeadLetterQuery): Promise<DeadLetterPage>;
+  /** The newest reading of each device that has one (of the named devices, if any). */
+  latest(query: LatestQuery): Promise<LatestReadingView[]>;
 };
 
 /**
@@ -134,6 +142,7 @@ export function createTelemetryQueries(
       };
     },
     deadLetters: (query) => deadLetterPage(database, query),
+    latest: (query) => latestReadings(database, query),
   };
 }
 

@@ -21,6 +21,11 @@ export type ResyncNotice = { type: 'resync'; reason: 'history_evicted' | 'client
 
 export const eventsRouter = router({
   /**
+   * The id of the newest event. A page reads it before loading what it shows and subscribes to
+   * `live` with it as `lastEventId`, so nothing published in between is lost.
+   */
+  cursor: viewerProcedure.query(({ ctx }) => ({ lastEventId: String(ctx.bus.lastId()) })),
+  /**
    * Live events over SSE. Each event is tracked by its bus id, so a reconnecting client resumes
    * where it stopped; a `resync` notice says events were missed.
    */

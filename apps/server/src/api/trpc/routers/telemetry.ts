@@ -1,4 +1,4 @@
-import { telemetryQueryInput } from '../../../telemetry/inputs';
+import { latestQueryInput, telemetryQueryInput } from '../../../telemetry/inputs';
 import { router, viewerProcedure } from '../trpc';
 
 export const telemetryRouter = router({
@@ -6,4 +6,8 @@ export const telemetryRouter = router({
   query: viewerProcedure
     .input(telemetryQueryInput)
     .query(({ ctx, input }) => ctx.telemetry.telemetry(input)),
+  /** The newest reading of every device that has one (or of `deviceIds`), by device id. */
+  latest: viewerProcedure
+    .input(latestQueryInput)
+    .query(({ ctx, input }) => ctx.telemetry.latest(input)),
 });

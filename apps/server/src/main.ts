@@ -19,6 +19,7 @@ import { createDetection, DetectorLoadError } from './detection';
 import { createAnomalyQueries } from './detection/queries';
 import { startOfflineSweeper } from './devices/device-state';
 import { createDeviceRegistry } from './devices/registry';
+import { EvidenceChainError } from './evidence/chain';
 import { startStateListener } from './devices/state-listener';
 import { createEventBus } from './events/bus';
 import { enqueueEvidence } from './evidence/outbox';
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
       log,
     });
     stack.push({ name: 'evidence', close: () => anchoring.stop() });
-    const evidenceQueries = createEvidenceQueries(database, anchoring.chain);
+    const evidenceQueries = createEvidenceQueries(database, () => anchoring.chain());
 
     const ingest: Ingest = await startIngest({
       config: { ...config, mqtt: { ...config.mqtt, url: mqttUrl } },
@@ -212,6 +213,7 @@ async function main(): Promise<void> {
     const port = app.server?.port ?? config.port;
     const scheme = config.https === undefined ? 'http' : 'https';
     log.info('vigil started', {
+    if (error instanceof EvidenceChainError) console.error(`chain error: ${error.message}`);
       http: `${scheme}://${config.host}:${port}`,
       dashboard: dashboard === null ? 'not built' : `${scheme}://${config.host}:${port}/`,
       trpc: `${scheme}://${config.host}:${port}/trpc`,

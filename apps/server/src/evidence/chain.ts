@@ -36,6 +36,12 @@ export type EvidenceChain = {
 /** The chain cannot be used: unreachable, no registry at the address, bad key. */
 export class EvidenceChainError extends Error {
   override readonly name = 'EvidenceChainError';
+  /** True when the endpoint did not answer (worth retrying); false for a wrong configuration. */
+  readonly unreachable: boolean;
+  constructor(message: string, options: { unreachable?: boolean } = {}) {
+    super(message);
+    this.unreachable = options.unreachable ?? false;
+  }
 }
 
 export type ChainOptions = {
@@ -55,10 +61,21 @@ export async function connectEvidenceChain(options: ChainOptions): Promise<Evide
   const transport = http(options.rpcUrl, { timeout: 10_000, retryCount: 0 });
   const probe = createPublicClient({ transport });
   const chainId = await probe.getChainId().catch((error: Error) => {
-    throw new EvidenceChainError(`chain at ${options.rpcUrl} does not answer: ${error.message}`);
+    throw new EvidenceChainError(`chain at ${options.rpcUrl} does not answer: ${error.message}`, {
+      unreachable: true,
+    });
   });
   const clients = makeClients(options.rpcUrl, chainId, options.privateKey, options.pollingMs);
-  const code = await clients.publicClient.getCode({ address: options.registry });
+  const code = await clients.publicClient
+    .getCode({ address: options.registry })
+    .catch((error: Error) => {
+      throw new EvidenceChainError(
+        `chain at ${options.rpcUrl} stopped answering: ${error.message}`,
+        {
+          unreachable: true,
+        },
+      );
+    });
   if (code === undefined || code === '0x') {
     throw new EvidenceChainError(
       `no contract at EVIDENCE_CONTRACT ${options.registry} on chain ${chainId} (${options.rpcUrl})`,

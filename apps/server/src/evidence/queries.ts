@@ -5,9 +5,17 @@
  */
 import { evidenceRegistryAbi } from '@vigil/contracts/abi';
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import { type Address, bytesToHex, concat, type Hex, keccak256 } from 'viem';
+import {
+  type Address,
+  BaseError,
+  bytesToHex,
+  ContractFunctionRevertedError,
+  concat,
+  type Hex,
+  keccak256,
+} from 'viem';
 import { Anomalies } from '../detection/schema';
-import { NotFoundError } from '../errors';
+import { NotFoundError, ServiceUnavailableError } from '../errors';
 import type { Database } from '../telemetry/database';
 import type { EvidenceChain } from './chain';
 import { leafOfAnomaly } from './record';
@@ -44,8 +52,14 @@ export type VerifyResult = {
 
 export type EvidenceQueries = ReturnType<typeof createEvidenceQueries>;
 
-/** Evidence lookups over `database`; `chain` answers the on-chain checks. */
-export function createEvidenceQueries(database: Database, chain: EvidenceChain | null) {
+/**
+ * Evidence lookups over `database`; `currentChain` answers the on-chain checks (null while the
+ * chain is unreachable or still starting).
+ */
+export function createEvidenceQueries(
+  database: Database,
+  currentChain: () => EvidenceChain | null,
+) {
   const { db } = database;
 
   /** The latest anchored batch holding each of `ids`. */
@@ -142,11 +156,11 @@ export function createEvidenceQueries(database: Database, chain: EvidenceChain |
       if (evidence.status !== 'anchored' || evidence.batchId === null) {
         return { ...base, verified: false, onChainRoot: null, detail: 'not anchored yet' };
       }
-      if (
-        chain === null ||
-        evidence.chainId !== chain.chainId ||
-        evidence.contractAddress !== chain.registry
-      ) {
+      const chain = currentChain();
+      if (chain === null) {
+        throw new ServiceUnavailableError('the chain is not connected; try again later');
+      }
+      if (evidence.chainId !== chain.chainId || evidence.contractAddress !== chain.registry) {
         return {
           ...base,
           verified: false,
@@ -156,18 +170,36 @@ export function createEvidenceQueries(database: Database, chain: EvidenceChain |
       }
       const batchId = BigInt(evidence.batchId);
       const registry = chain.registry as Address;
-      const onChain = await chain.publicClient.readContract({
-        address: registry,
-        abi: evidenceRegistryAbi,
-        functionName: 'batch',
-        args: [batchId],
+      const answers = await Promise.all([
+        chain.publicClient.readContract({
+          address: registry,
+          abi: evidenceRegistryAbi,
+          functionName: 'batch',
+          args: [batchId],
+        }),
+        chain.publicClient.readContract({
+          address: registry,
+          abi: evidenceRegistryAbi,
+          functionName: 'verify',
+          args: [batchId, evidence.leaf, evidence.proof],
+        }),
+      ]).catch((error: Error) => {
+        // A revert is the chain's answer (it does not hold the batch); anything else is no answer.
+        const reverted =
+          error instanceof BaseError &&
+          error.walk((e) => e instanceof ContractFunctionRevertedError) !== null;
+        if (reverted) return null;
+        throw new ServiceUnavailableError(`the chain did not answer: ${error.message}`);
       });
-      const verified = await chain.publicClient.readContract({
-        address: registry,
-        abi: evidenceRegistryAbi,
-        functionName: 'verify',
-        args: [batchId, evidence.leaf, evidence.proof],
-      });
+      if (answers === null) {
+        return {
+          ...base,
+          verified: false,
+          onChainRoot: null,
+          detail: `MISSING: chain ${chain.chainId} holds no batch ${batchId} at ${chain.registry}`,
+        };
+      }
+      const [onChain, verified] = answers;
       return {
         ...base,
         verified,

@@ -35,7 +35,7 @@ export function buildApp(
   const metrics = new Registry();
   const logLines: string[] = [];
   const log = createLogger('info', (line) => logLines.push(line));
-  const evidence = createEvidenceQueries(database, chain);
+  const evidence = createEvidenceQueries(database, () => chain);
   const app = createApp({
     database,
     anomalies: createAnomalyQueries(database, evidence.views),

@@ -13,7 +13,7 @@ import {
 import { requireAccess } from '../../auth/principal';
 import type { Access } from '../../auth/roles';
 import { BrokerUnavailableError } from '../../broker/access/broker-access';
-import { InvalidInputError, NotFoundError } from '../../errors';
+import { InvalidInputError, NotFoundError, ServiceUnavailableError } from '../../errors';
 import type { ApiContext } from './context';
 
 /** What each procedure declares: the least access it needs. */
@@ -53,7 +53,7 @@ const translateErrors = t.middleware(async ({ next }) => {
   if (cause instanceof ConflictError) {
     throw new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
   }
-  if (cause instanceof BrokerUnavailableError) {
+  if (cause instanceof BrokerUnavailableError || cause instanceof ServiceUnavailableError) {
     throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: cause.message, cause });
   }
   return result;

@@ -5,6 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { episodeMetrics } from '../data/episodes';
 import { binaryMetrics, flaggedAt, typeMetrics } from '../data/metrics';
 import { scoreMessages } from '../data/score-messages';
 import { generateSplit } from '../data/splits';
@@ -31,6 +32,7 @@ const threshold = detector.threshold;
 const overall = binaryMetrics(test, (m) => m.anomaly);
 const cleanRate = binaryMetrics(clean, (m) => m.anomaly).falsePositiveRate;
 const perType = typeMetrics(test);
+const episodes = episodeMetrics(test);
 const curve = [];
 for (let k = 0; k <= 100; k++) {
   const m = binaryMetrics(test, (s) => flaggedAt(s, k / 100));
@@ -57,6 +59,7 @@ const report = renderReport({
   overall,
   cleanRate,
   perType,
+  episodes,
   testRows: test.length,
   cleanRows: clean.length,
   throughput,

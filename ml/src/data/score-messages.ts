@@ -6,6 +6,8 @@ const BATCH = 1_000;
 
 /** A labelled message's verdict, threshold-independent parts kept for threshold sweeps. */
 export type ScoredMessage = {
+  /** The device the message arrived for (episodes are per device). */
+  deviceId: string;
   label: FaultType | null;
   modelScore: number;
   /** Type of the rule that fired (or of an anomalous reject), null if none. */
@@ -37,8 +39,10 @@ export async function scoreMessages(
       })),
     );
     scored.forEach((s, i) => {
+      const message = batch[i] as LabelledMessage;
       out.push({
-        label: (batch[i] as LabelledMessage).label,
+        deviceId: message.deviceId,
+        label: message.label,
         modelScore: s.modelScore,
         ruleType: s.rule?.type ?? null,
         rejected: s.rejected !== null,

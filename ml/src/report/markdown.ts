@@ -1,3 +1,4 @@
+import type { EpisodeMetrics } from '../data/episodes';
 import type { BinaryMetrics, TypeMetrics } from '../data/metrics';
 import { SPLITS } from '../data/splits';
 import { FAULT_TYPES, type FaultType } from '../types';
@@ -8,6 +9,7 @@ export type ReportInput = {
   overall: BinaryMetrics;
   cleanRate: number;
   perType: Record<FaultType, TypeMetrics>;
+  episodes: Record<FaultType, EpisodeMetrics>;
   testRows: number;
   cleanRows: number;
   throughput: Throughput;
@@ -46,6 +48,17 @@ export function renderReport(r: ReportInput): string {
     ...FAULT_TYPES.map((t) => {
       const m = r.perType[t];
       return `| ${t} | ${m.count} | ${pct(m.recall)} | ${pct(m.precision)} | ${pct(m.typedRecall)} | ${m.f1.toFixed(3)} |`;
+    }),
+    '',
+    '## Per fault episode',
+    '',
+    "An episode is a device's run of messages with one label (up to 10 of its unlabelled messages may fall between two of them). detected: at least one of its messages flagged; delay: labelled messages before the first flagged one (median over detected episodes), also as a share of the episode. The per-message figures above stay the headline; this says whether a fault is noticed at all, and how late.",
+    '',
+    '| type | episodes | detected | median delay (messages) | median delay (share of episode) |',
+    '|---|---|---|---|---|',
+    ...FAULT_TYPES.map((t) => {
+      const e = r.episodes[t];
+      return `| ${t} | ${e.episodes} | ${e.detected} (${pct(e.episodes > 0 ? e.detected / e.episodes : 0)}) | ${e.medianDelay} | ${pct(e.medianDelayShare)} |`;
     }),
     '',
     '## Cost',

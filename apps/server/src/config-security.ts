@@ -13,7 +13,7 @@ import {
   readString,
 } from './config-read';
 
-export const BROKER_ACCESS_KINDS = ['dynsec', 'none'] as const;
+export const BROKER_ACCESS_KINDS = ['registry', 'dynsec', 'none'] as const;
 export type BrokerAccessKind = (typeof BROKER_ACCESS_KINDS)[number];
 
 export type SecurityConfig = {
@@ -28,8 +28,10 @@ export type SecurityConfig = {
   /** MQTT_CA / MQTT_CERT / MQTT_KEY: the server's TLS material for an mqtts:// broker. */
   mqttTls?: { ca?: string; cert?: string; key?: string };
   /**
-   * BROKER_ACCESS: who enforces device credentials and ACLs. 'dynsec': the server manages
-   * Mosquitto's dynamic-security plugin; 'none' (default): the broker is configured by hand.
+   * BROKER_ACCESS: who enforces device credentials and ACLs. 'registry' (the default without
+   * MQTT_URL): the embedded broker's hooks ask the device registry. 'dynsec': the server manages
+   * Mosquitto's dynamic-security plugin. 'none' (the default with MQTT_URL): an external broker
+   * configured by hand, or an embedded broker open to any client (development only).
    */
   brokerAccess: BrokerAccessKind;
   devices: {
@@ -51,9 +53,23 @@ export function readSecurityConfig(env: Env, embedded: boolean): SecurityConfig 
   if (adminPassword !== undefined && adminPassword.length < 12) {
     throw new ConfigError('ADMIN_PASSWORD', 'at least 12 characters');
   }
-  const brokerAccess = readEnum(env, 'BROKER_ACCESS', BROKER_ACCESS_KINDS, 'none');
+  const brokerAccess = readEnum(
+    env,
+    'BROKER_ACCESS',
+    BROKER_ACCESS_KINDS,
+    embedded ? 'registry' : 'none',
+  );
   if (brokerAccess === 'dynsec' && embedded) {
-    throw new ConfigError('BROKER_ACCESS', "'none' without MQTT_URL ('dynsec' needs Mosquitto)");
+    throw new ConfigError(
+      'BROKER_ACCESS',
+      "'registry' or 'none' without MQTT_URL ('dynsec' needs Mosquitto)",
+    );
+  }
+  if (brokerAccess === 'registry' && !embedded) {
+    throw new ConfigError(
+      'BROKER_ACCESS',
+      "'dynsec' or 'none' with MQTT_URL ('registry' is the embedded broker's)",
+    );
   }
   const cert = readPemPath(env, 'TLS_CERT');
   const key = readPemPath(env, 'TLS_KEY');

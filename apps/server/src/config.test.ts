@@ -39,11 +39,11 @@ describe('loadConfig defaults', () => {
         flushMs: 15,
         maxInflight: 10_000,
         unknownDevices: 'reject',
-        legacy: { flat: false, node: true, drone: true },
+        legacy: { flat: false, node: false, drone: false },
       },
       logLevel: 'info',
       auth: { secureCookies: false },
-      brokerAccess: 'none',
+      brokerAccess: 'registry',
       devices: { offlineAfterS: 300 },
       detection: {
         modelPath: DEFAULT_MODEL_PATH,
@@ -89,8 +89,8 @@ describe('loadConfig accepts good values', () => {
       INGEST_BATCH_SIZE: '500',
       INGEST_FLUSH_MS: '20',
       INGEST_MAX_INFLIGHT: '5000',
-      UNKNOWN_DEVICES: 'register',
-      LEGACY_FLAT: 'yes',
+      UNKNOWN_DEVICES: 'reject',
+      LEGACY_FLAT: 'no',
       LEGACY_NODE: 'false',
       LEGACY_DRONE: '0',
       LOG_LEVEL: 'DEBUG',
@@ -135,8 +135,8 @@ describe('loadConfig accepts good values', () => {
         batchSize: 500,
         flushMs: 20,
         maxInflight: 5000,
-        unknownDevices: 'register',
-        legacy: { flat: true, node: false, drone: false },
+        unknownDevices: 'reject',
+        legacy: { flat: false, node: false, drone: false },
       },
       logLevel: 'debug',
       auth: {
@@ -201,12 +201,20 @@ describe('loadConfig rejects bad values, naming the variable', () => {
     ['LEGACY_FLAT', { LEGACY_FLAT: 'maybe' }, /true or false/],
     ['LEGACY_NODE', { LEGACY_NODE: '2' }, /true or false/],
     ['LEGACY_DRONE', { LEGACY_DRONE: 'nope' }, /true or false/],
+    ['LEGACY_NODE', { LEGACY_NODE: 'true' }, /BROKER_ACCESS=registry/],
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }, /debug, info, warn, error/],
     ['ADMIN_PASSWORD', { ADMIN_USER: 'root' }, /set together/],
     ['ADMIN_USER', { ADMIN_PASSWORD: 'a long admin password' }, /set together/],
     ['ADMIN_PASSWORD', { ADMIN_USER: 'root', ADMIN_PASSWORD: 'short' }, /at least 12/],
-    ['BROKER_ACCESS', { BROKER_ACCESS: 'acl' }, /dynsec, none/],
+    ['BROKER_ACCESS', { BROKER_ACCESS: 'acl' }, /registry, dynsec, none/],
     ['BROKER_ACCESS', { BROKER_ACCESS: 'dynsec' }, /needs Mosquitto/],
+    ['BROKER_ACCESS', { MQTT_URL: 'mqtt://b:1883', BROKER_ACCESS: 'registry' }, /embedded/],
+    ['UNKNOWN_DEVICES', { UNKNOWN_DEVICES: 'register' }, /BROKER_ACCESS=none/],
+    [
+      'UNKNOWN_DEVICES',
+      { MQTT_URL: 'mqtt://b:1883', BROKER_ACCESS: 'dynsec', UNKNOWN_DEVICES: 'register' },
+      /only registered devices/,
+    ],
     ['TLS_CERT', { TLS_CERT: '/nonexistent/server.crt', TLS_KEY: PEM }, /existing PEM file/],
     ['TLS_KEY', { TLS_CERT: PEM }, /set together/],
     ['MQTT_KEY', { MQTT_CERT: PEM }, /set together/],
@@ -228,8 +236,20 @@ describe('loadConfig rejects bad values, naming the variable', () => {
 });
 
 describe('security defaults', () => {
+  test('the embedded broker enforces the registry unless opened explicitly', () => {
+    expect(loadConfig({}).brokerAccess).toBe('registry');
+    const open = loadConfig({ BROKER_ACCESS: 'none', UNKNOWN_DEVICES: 'register' });
+    expect(open.brokerAccess).toBe('none');
+    expect(open.ingest.unknownDevices).toBe('register');
+    expect(open.ingest.legacy).toEqual({ flat: false, node: true, drone: true });
+    expect(loadConfig({ BROKER_ACCESS: 'none', LEGACY_FLAT: 'yes' }).ingest.legacy.flat).toBe(true);
+  });
+
   test('an external broker defaults to unmanaged access; HTTPS makes cookies Secure', () => {
     expect(loadConfig({ MQTT_URL: 'mqtt://b:1883' }).brokerAccess).toBe('none');
+    expect(
+      loadConfig({ MQTT_URL: 'mqtt://b:1883', UNKNOWN_DEVICES: 'register' }).ingest.unknownDevices,
+    ).toBe('register');
     expect(loadConfig({ TLS_CERT: PEM, TLS_KEY: PEM }).auth.secureCookies).toBe(true);
     expect(
       loadConfig({ TLS_CERT: PEM, TLS_KEY: PEM, SECURE_COOKIES: 'false' }).auth.secureCookies,

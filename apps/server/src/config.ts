@@ -35,7 +35,7 @@ export type Config = {
     url?: string;
     /** MQTT_PORT: the embedded broker's listen port. */
     port: number;
-    /** MQTT_HOST: the embedded broker's bind address (it authenticates nobody yet: loopback default). */
+    /** MQTT_HOST: the embedded broker's bind address (loopback by default). */
     host: string;
     username?: string;
     password?: string;
@@ -52,6 +52,7 @@ export type Config = {
     flushMs: number;
     /** Unacknowledged messages held at most; the backpressure bound. */
     maxInflight: number;
+    /** UNKNOWN_DEVICES: 'register' only with BROKER_ACCESS=none (see checkUnknownDevices). */
     unknownDevices: 'reject' | 'register';
     legacy: { flat: boolean; node: boolean; drone: boolean };
   };
@@ -76,6 +77,9 @@ export function loadConfig(env: Env): Config {
       `an integer at least INGEST_BATCH_SIZE (${batchSize})`,
     );
   }
+  const security = readSecurityConfig(env, readString(env, 'MQTT_URL') === undefined);
+  const unknownDevices = readEnum(env, 'UNKNOWN_DEVICES', ['reject', 'register'], 'reject');
+  checkUnknownDevices(unknownDevices, security.brokerAccess);
   return {
     port: readInteger(env, 'PORT', 3000, 0, 65_535),
     host: readHost(env, 'HOST'),
@@ -99,17 +103,58 @@ export function loadConfig(env: Env): Config {
       batchSize,
       flushMs: readInteger(env, 'INGEST_FLUSH_MS', 15, 1, 60_000),
       maxInflight,
-      unknownDevices: readEnum(env, 'UNKNOWN_DEVICES', ['reject', 'register'], 'reject'),
-      legacy: {
-        flat: readBoolean(env, 'LEGACY_FLAT', false),
-        node: readBoolean(env, 'LEGACY_NODE', true),
-        drone: readBoolean(env, 'LEGACY_DRONE', true),
-      },
+      unknownDevices,
+      legacy: readLegacy(env, security.brokerAccess),
     },
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    ...readSecurityConfig(env, readString(env, 'MQTT_URL') === undefined),
+    ...security,
     ...readDetectionEvidenceConfig(env),
   };
+}
+
+/**
+ * With enforced broker access only a registered device can log in and publish, so there is never
+ * an unknown device to register: UNKNOWN_DEVICES=register would silently do nothing, which is a
+ * misunderstanding worth stopping for.
+ */
+function checkUnknownDevices(
+  unknownDevices: 'reject' | 'register',
+  brokerAccess: SecurityConfig['brokerAccess'],
+): void {
+  if (unknownDevices === 'register' && brokerAccess !== 'none') {
+    throw new ConfigError(
+      'UNKNOWN_DEVICES',
+      `'reject' with BROKER_ACCESS=${brokerAccess} (only registered devices can connect; ` +
+        "'register' needs BROKER_ACCESS=none)",
+    );
+  }
+}
+
+/**
+ * The legacy shapes predate per-device credentials (the flat one names its device only in the
+ * payload), and no device role allows their topics: they work only on an open broker, so they
+ * default to off under enforced access and are refused there when asked for.
+ */
+function readLegacy(
+  env: Env,
+  brokerAccess: SecurityConfig['brokerAccess'],
+): Config['ingest']['legacy'] {
+  const open = brokerAccess === 'none';
+  const legacy = {
+    flat: readBoolean(env, 'LEGACY_FLAT', false),
+    node: readBoolean(env, 'LEGACY_NODE', open),
+    drone: readBoolean(env, 'LEGACY_DRONE', open),
+  };
+  for (const [shape, on] of Object.entries(legacy)) {
+    if (on && !open) {
+      throw new ConfigError(
+        `LEGACY_${shape.toUpperCase()}`,
+        `false with BROKER_ACCESS=${brokerAccess} (no device may publish legacy topics; ` +
+          'they need BROKER_ACCESS=none)',
+      );
+    }
+  }
+  return legacy;
 }
 
 function readHost(env: Env, name: string): string {

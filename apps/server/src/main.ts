@@ -10,18 +10,16 @@ import { loadDashboard, mountDashboard } from './api/dashboard';
 import { createAuthenticator } from './auth/authenticator';
 import { startSessionPruner } from './auth/sessions';
 import { ensureFirstAdmin } from './auth/users';
-import { type BrokerAccess, unmanagedBrokerAccess } from './broker/access/broker-access';
-import { connectDynsecAccess } from './broker/access/connect-dynsec-access';
-import { startEmbeddedBroker } from './broker/embedded';
+import { startBroker } from './broker/start-broker';
 import { startCommands } from './commands';
 import { type Config, ConfigError, loadConfig } from './config';
 import { createDetection, DetectorLoadError } from './detection';
 import { createAnomalyQueries } from './detection/queries';
 import { startOfflineSweeper } from './devices/device-state';
-import { createDeviceRegistry } from './devices/registry';
-import { EvidenceChainError } from './evidence/chain';
+import { createDeviceRegistry, type DeviceRegistry } from './devices/registry';
 import { startStateListener } from './devices/state-listener';
 import { createEventBus } from './events/bus';
+import { EvidenceChainError } from './evidence/chain';
 import { enqueueEvidence } from './evidence/outbox';
 import { createEvidenceQueries } from './evidence/queries';
 import { startEvidence } from './evidence/start';
@@ -79,27 +77,19 @@ async function main(): Promise<void> {
       onSubscriberError: (error) => log.error('event subscriber failed', { error }),
     });
 
-    let mqttUrl = config.mqtt.url;
-    if (mqttUrl === undefined) {
-      const broker = await startEmbeddedBroker({ port: config.mqtt.port, host: config.mqtt.host });
-      stack.push({ name: 'embedded broker', close: () => broker.close() });
-      mqttUrl = broker.url;
-    }
-
-    let brokerAccess: BrokerAccess = unmanagedBrokerAccess;
-    if (config.brokerAccess === 'dynsec') {
-      const dynsec = await connectDynsecAccess({
-        url: mqttUrl,
-        username: config.mqtt.username,
-        password: config.mqtt.password,
-        clientId: config.mqtt.clientId,
-        topicRoot: config.mqtt.topicRoot,
-        tls: config.mqttTls,
-      });
-      stack.push({ name: 'broker access', close: () => dynsec.close() });
-      brokerAccess = dynsec.access;
-    }
+    // The embedded broker's hooks ask the registry, which is built on the broker's access: the
+    // hooks reach it through this late binding (a device connecting before it exists is refused).
+    let verifyCredentials: DeviceRegistry['verifyCredentials'] | undefined;
+    const broker = await startBroker(config, async (username, secret) =>
+      verifyCredentials === undefined ? null : verifyCredentials(username, secret),
+    );
+    stack.push(...broker.parts);
+    const mqttUrl = broker.url;
+    // The server's own connections: MQTT_USERNAME/MQTT_PASSWORD, or the embedded broker's account.
+    const mqttAccount = broker.account;
+    const brokerAccess = broker.access;
     const registry = createDeviceRegistry({ database, broker: brokerAccess });
+    verifyCredentials = registry.verifyCredentials;
 
     // The model first: a missing or corrupt one must stop the start before anything else runs.
     const detection = await createDetection({
@@ -125,7 +115,7 @@ async function main(): Promise<void> {
     const evidenceQueries = createEvidenceQueries(database, () => anchoring.chain());
 
     const ingest: Ingest = await startIngest({
-      config: { ...config, mqtt: { ...config.mqtt, url: mqttUrl } },
+      config: { ...config, mqtt: { ...config.mqtt, ...mqttAccount, url: mqttUrl } },
       database,
       metrics,
       bus,
@@ -142,8 +132,7 @@ async function main(): Promise<void> {
       mqtt: {
         url: mqttUrl,
         clientId: config.mqtt.clientId,
-        username: config.mqtt.username,
-        password: config.mqtt.password,
+        ...mqttAccount,
         tls: config.mqttTls,
         topicRoot: config.mqtt.topicRoot,
       },
@@ -152,8 +141,7 @@ async function main(): Promise<void> {
 
     const states = await startStateListener({
       url: mqttUrl,
-      username: config.mqtt.username,
-      password: config.mqtt.password,
+      ...mqttAccount,
       clientId: config.mqtt.clientId,
       topicRoot: config.mqtt.topicRoot,
       tls: config.mqttTls,
@@ -213,7 +201,6 @@ async function main(): Promise<void> {
     const port = app.server?.port ?? config.port;
     const scheme = config.https === undefined ? 'http' : 'https';
     log.info('vigil started', {
-    if (error instanceof EvidenceChainError) console.error(`chain error: ${error.message}`);
       http: `${scheme}://${config.host}:${port}`,
       dashboard: dashboard === null ? 'not built' : `${scheme}://${config.host}:${port}/`,
       trpc: `${scheme}://${config.host}:${port}/trpc`,
@@ -226,6 +213,7 @@ async function main(): Promise<void> {
     if (error instanceof DetectorLoadError) {
       console.error(`model error (MODEL_PATH / MODEL_METADATA_PATH): ${error.message}`);
     }
+    if (error instanceof EvidenceChainError) console.error(`chain error: ${error.message}`);
     log.error('start failed', { error });
     await closeAll();
     process.exit(1);

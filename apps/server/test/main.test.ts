@@ -1,6 +1,7 @@
 /**
  * The server as it ships (`bun src/main.ts`), in its zero-install mode: embedded broker, PGlite.
- * A real MQTT client publishes a reading; the HTTP API shows it; SIGTERM stops everything cleanly.
+ * A device created over the API publishes a reading with its credentials; the HTTP API shows it;
+ * SIGTERM stops everything cleanly.
  */
 import { afterAll, expect, test } from 'bun:test';
 import { join } from 'node:path';
@@ -89,13 +90,25 @@ test('a bad variable stops the server with its name and what was expected', asyn
   );
 });
 
+test('a broker access that does not fit the broker stops the server, naming the variable', async () => {
+  const child = Bun.spawn(['bun', MAIN], {
+    env: env({ MQTT_URL: 'mqtt://127.0.0.1:1', BROKER_ACCESS: 'registry' }),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  children.push(child);
+  expect(await child.exited).toBe(1);
+  expect((await new Response(child.stderr).text()).trim()).toStartWith(
+    'config error: BROKER_ACCESS: expected ',
+  );
+});
+
 test('embedded mode: publish over MQTT, read over HTTP, stop on SIGTERM', async () => {
   const child = Bun.spawn(['bun', MAIN], {
     env: env({
       PORT: '0',
       MQTT_PORT: '0',
       DATA_DIR: 'memory://',
-      UNKNOWN_DEVICES: 'register',
       ADMIN_USER: 'root',
       ADMIN_PASSWORD: ADMIN_PASSWORD,
     }),
@@ -104,8 +117,12 @@ test('embedded mode: publish over MQTT, read over HTTP, stop on SIGTERM', async 
   });
   children.push(child);
   const lines = jsonLines(child.stdout)[Symbol.asyncIterator]();
-  const started = await waitForLog(lines, (entry) => entry.msg === 'vigil started', 30_000);
-  expect(started).toMatchObject({ mqttBroker: 'embedded', database: 'pglite:memory://' });
+  const started = await waitForLog(lines, (entry) => entry.msg === 'vigil started', 60_000);
+  expect(started).toMatchObject({
+    mqttBroker: 'embedded',
+    brokerAccess: 'registry',
+    database: 'pglite:memory://',
+  });
   const http = String(started.http);
   const health = await until(async () => {
     const response = await fetch(`${http}/health`);
@@ -113,7 +130,21 @@ test('embedded mode: publish over MQTT, read over HTTP, stop on SIGTERM', async 
   }, 10_000);
   expect(health).toEqual({ status: 'ok', broker: 'up', database: 'up' });
 
-  const publisher = await mqtt.connectAsync(String(started.mqtt), { clientId: 'sim-main-test' });
+  const created = await fetch(`${http}/devices`, {
+    method: 'POST',
+    headers: { ...asAdmin.headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 'sim-1' }),
+  });
+  expect(created.status).toBe(201);
+  const device = (await created.json()) as { username: string; secret: string };
+  await expect(
+    mqtt.connectAsync(String(started.mqtt), { clientId: 'anonymous', reconnectPeriod: 0 }),
+  ).rejects.toThrow();
+  const publisher = await mqtt.connectAsync(String(started.mqtt), {
+    clientId: device.username,
+    username: device.username,
+    password: device.secret,
+  });
   const ts = Date.now();
   await publisher.publishAsync(
     'devices/sim-1/telemetry',

@@ -126,7 +126,7 @@ export function createAedesAccess(options: AedesAccessOptions): AedesAccess {
       broker = running;
     },
     access: {
-      kind: 'aedes',
+      kind: 'registry',
       // Credentials live in the registry, which the hooks read; a change only has to end the
       // session that used the old ones.
       async grantDevice({ username }) {

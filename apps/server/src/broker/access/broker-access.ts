@@ -23,7 +23,7 @@ export type DeviceGrant = {
 };
 
 export type BrokerAccess = {
-  readonly kind: 'dynsec' | 'aedes' | 'none';
+  readonly kind: 'dynsec' | 'registry' | 'none';
   /** Lets the device connect with this secret and use its own topics (creates or rotates). */
   grantDevice(grant: DeviceGrant): Promise<void>;
   /** Refuses the device's next connect and disconnects it now. */

@@ -1,5 +1,5 @@
 /**
- * `bun run bench:live`: the dashboard measured in the real browser against the real server
+ * `bun run bench:live`: the dashboard measured in the real browser as the real server serves it
  * (Mosquitto, PostgreSQL, `bun apps/server/src/main.ts`), with 1,000 devices registered.
  *
  * - firstPaint1000Ms: first contentful paint of the server-rendered overview listing 1,000
@@ -13,7 +13,6 @@
  */
 import { freePort } from '@vigil/testkit';
 import mqtt from 'mqtt';
-import { serveDashboard } from '../src/standalone';
 import {
   createUser,
   ensureBuild,
@@ -44,8 +43,9 @@ const vigil = await startVigil({
   PORT: String(await freePort()),
 });
 createUser(services.databaseUrl, USER);
-const dashboard = await serveDashboard({ apiOrigin: vigil.http, port: 0 });
-const login = await fetch(`${dashboard.url}/auth/login`, {
+/** The Vigil server serves the dashboard on its own origin. */
+const origin = vigil.http;
+const login = await fetch(`${origin}/auth/login`, {
   method: 'POST',
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ username: USER.username, password: USER.password }),
@@ -57,7 +57,7 @@ const sessionCookie = login.headers
   .join('; ');
 const cookies = sessionCookie.split('; ').map((pair) => {
   const [name = '', ...rest] = pair.split('=');
-  return { name, value: rest.join('='), url: dashboard.url };
+  return { name, value: rest.join('='), url: origin };
 });
 const publisher = await mqtt.connectAsync(services.mqtt.url, { clientId: 'bench-live' });
 const browser = await launchChromium();
@@ -77,7 +77,7 @@ try {
   let registered = 0;
   let lastProblem = '';
   await until(async () => {
-    const response = await fetch(`${dashboard.url}/devices?limit=5000`, {
+    const response = await fetch(`${origin}/devices?limit=5000`, {
       headers: { cookie: sessionCookie },
     });
     const body = (await response.json().catch((error: Error) => ({ error: error.message }))) as {
@@ -102,7 +102,7 @@ try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addCookies(cookies);
     const page = await context.newPage();
-    await page.goto(dashboard.url, { waitUntil: 'load' });
+    await page.goto(origin, { waitUntil: 'load' });
     const fcp = await page.evaluate(
       () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.NaN,
     );
@@ -118,7 +118,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.addCookies(cookies);
   const page = await context.newPage();
-  await page.goto(dashboard.url);
+  await page.goto(origin);
   await page.locator('[data-testid=live-status][data-status=live]').waitFor({ timeout: 15_000 });
   await page.evaluate(() => {
     const seen: Record<string, number> = {};
@@ -183,7 +183,7 @@ try {
     });
   });
   const devicePage = await context.newPage();
-  await devicePage.goto(`${dashboard.url}/fleet/bench-0000`);
+  await devicePage.goto(`${origin}/fleet/bench-0000`);
   await devicePage.locator('[data-testid=live-status][data-status=live]').waitFor();
   await devicePage.getByRole('combobox', { name: 'Command' }).selectOption('set_led');
   const acks: number[] = [];
@@ -212,7 +212,6 @@ try {
 } finally {
   await browser.close();
   await publisher.endAsync();
-  await dashboard.stop();
   await vigil.stop();
   await services.mqtt.stop();
 }

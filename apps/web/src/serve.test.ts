@@ -18,6 +18,10 @@ const ANSWERS: Record<string, unknown> = {
   'devices.list': { devices: [DEVICE], nextAfter: null },
   'devices.states': [],
   'anomalies.list': { anomalies: [], nextBefore: null },
+  'telemetry.latest': [
+    { deviceId: 'stub-1', ts: Date.UTC(2026, 0, 1), metrics: { temperature: 21.5 } },
+  ],
+  'events.cursor': { lastEventId: '41' },
 };
 
 /** Answers tRPC batch GETs from ANSWERS, recording each request's path and cookie. */
@@ -59,6 +63,8 @@ describe('createWebHandler', () => {
     const html = await response.text();
     expect(html).toContain('data-device="stub-1"');
     expect(html).toContain('Greenhouse');
+    // The newest stored reading is on the tile from the first paint.
+    expect(html).toContain('21.5');
     const listCall = calls.find((call) => call.path.includes('devices.list'));
     expect(listCall?.path.startsWith('/trpc/')).toBe(true);
     // The user's session reaches the API, so it answers as that user.

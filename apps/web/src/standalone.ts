@@ -1,7 +1,7 @@
 /**
  * The dashboard as its own process in front of a Vigil API elsewhere: API paths (/trpc with its
- * SSE streams, REST) are passed through to the API, everything else is the dashboard. For
- * development and for tests until the Vigil server mounts the dashboard itself.
+ * SSE streams, REST) are passed through to the API, everything else is the dashboard. The Vigil
+ * server serves the dashboard itself; this is for running a build against a remote server.
  *
  *   VIGIL_API_URL=http://127.0.0.1:3000 PORT=5173 bun apps/web/src/standalone.ts
  */

@@ -1,8 +1,9 @@
 /**
- * The dashboard against the real Vigil server (real Mosquitto, real PostgreSQL) in Debian's
- * Chromium: sign-in, server-rendered first paint, a published reading appearing live on the
- * overview and the device page, the live indicator across a server restart with what was
- * published meanwhile shown afterwards, and rejected messages in the dead-letter view.
+ * The dashboard as the real Vigil server serves it on its own origin (real Mosquitto, real
+ * PostgreSQL) in Debian's Chromium: sign-in (a wrong password answered at once), server-rendered
+ * first paint, a published reading appearing live on the overview and the device page, the live
+ * indicator across a server restart with what was published meanwhile shown afterwards, a
+ * command acknowledged live, and rejected messages in the dead-letter view.
  * Screenshots go to artifacts/screenshots/.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
@@ -11,7 +12,6 @@ import { join } from 'node:path';
 import { freePort } from '@vigil/testkit';
 import mqtt from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { serveDashboard } from '../src/standalone';
 import {
   createUser,
   ensureBuild,
@@ -36,7 +36,8 @@ const BOOT = 7;
 let services: Services;
 let vigil: VigilProcess;
 let vigilVars: Record<string, string>;
-let dashboard: { url: string; stop(): Promise<void> };
+/** The server's origin: API and dashboard alike. */
+let origin: string;
 let browser: Browser;
 /** One signed-in browser profile shared by the tests after sign-in. */
 let context: BrowserContext;
@@ -52,8 +53,8 @@ beforeAll(async () => {
     PORT: String(await freePort()),
   };
   vigil = await startVigil(vigilVars);
+  origin = vigil.http;
   createUser(services.databaseUrl, ADMIN);
-  dashboard = await serveDashboard({ apiOrigin: vigil.http, port: 0 });
   publisher = await mqtt.connectAsync(services.mqtt.url, { clientId: 'web-test-device' });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -63,7 +64,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await publisher?.endAsync();
-  await dashboard?.stop();
   await vigil?.stop();
   await services?.mqtt.stop();
 });
@@ -77,7 +77,7 @@ async function publish(device: string, metrics: Record<string, number | boolean>
 
 /** Cookie header of the signed-in browser profile, for plain HTTP requests. */
 async function sessionCookie(): Promise<string> {
-  const cookies = await context.cookies(dashboard.url);
+  const cookies = await context.cookies(origin);
   return cookies.map((c) => `${c.name}=${c.value}`).join('; ');
 }
 
@@ -85,7 +85,7 @@ async function sessionCookie(): Promise<string> {
 async function stored(device: string): Promise<void> {
   const cookie = await sessionCookie();
   await until(async () => {
-    const response = await fetch(`${dashboard.url}/devices/${device}/telemetry`, {
+    const response = await fetch(`${origin}/devices/${device}/telemetry`, {
       headers: { cookie },
     });
     if (!response.ok) return undefined;
@@ -99,7 +99,7 @@ async function open(path: string): Promise<Page> {
   page.on('console', (message) => {
     if (message.type() === 'error') console.log(`browser: ${message.text()}`);
   });
-  await page.goto(`${dashboard.url}${path}`);
+  await page.goto(`${origin}${path}`);
   await page.locator('[data-testid=live-status][data-status=live]').waitFor({ timeout: 10_000 });
   return page;
 }
@@ -118,17 +118,52 @@ test(
   'signing in: a visitor is sent to the sign-in page and gets in with the right password',
   async () => {
     const page = await context.newPage();
-    await page.goto(dashboard.url);
+    await page.goto(origin);
     await page.waitForURL(/\/sign-in\?next=/);
-    // A wrong password is not tried here: the server's 401 carries a Basic challenge, which
-    // makes Chromium hold the request open for a credentials prompt (reported to the server).
+    // A wrong password is told at once: the 401 carries no Basic challenge, which would make
+    // Chromium hold the request open for a credentials prompt.
     await page.getByLabel('User name').fill(ADMIN.username);
+    await page.getByLabel('Password').fill('not the password');
+    const tried = performance.now();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor({ timeout: 10_000 });
+    console.log(`wrong password -> message shown: ${(performance.now() - tried).toFixed(0)} ms`);
+    await expect(page.getByRole('alert').textContent()).resolves.toBe(
+      'Wrong user name or password.',
+    );
+    await expect(page.getByRole('button', { name: 'Sign in' }).isEnabled()).resolves.toBe(true);
     await page.getByLabel('Password').fill(ADMIN.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${dashboard.url}/`);
+    await page.waitForURL(`${origin}/`);
     await page.locator('h1', { hasText: 'Fleet' }).waitFor({ timeout: 5000 });
     await expect(page.locator('.user').textContent()).resolves.toContain('web-admin (admin)');
     await page.close();
+  },
+  TEST_MS,
+);
+
+test(
+  'one origin serves the API and the dashboard, and the start line names the dashboard',
+  async () => {
+    expect(vigil.dashboard).toBe(`${origin}/`);
+    const health = await fetch(`${origin}/health`);
+    expect(health.headers.get('content-type')).toContain('application/json');
+    await health.body?.cancel();
+    const unknownApi = await fetch(`${origin}/devices/web-none/nope`, {
+      headers: { cookie: await sessionCookie() },
+    });
+    expect(unknownApi.status).toBe(404);
+    await expect(unknownApi.json()).resolves.toEqual({ error: 'no such route' });
+    const signIn = await fetch(`${origin}/sign-in`);
+    expect(signIn.status).toBe(200);
+    expect(signIn.headers.get('content-type')).toContain('text/html');
+    const html = await signIn.text();
+    const asset = /\/_app\/immutable\/[^"]+\.js/.exec(html)?.[0];
+    expect(asset).toBeDefined();
+    const script = await fetch(`${origin}${asset}`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('cache-control')).toContain('immutable');
+    await script.body?.cancel();
   },
   TEST_MS,
 );
@@ -138,7 +173,7 @@ test(
   async () => {
     await publish('web-ssr-1', { temperature: 19.25 });
     await stored('web-ssr-1');
-    const response = await fetch(dashboard.url, { headers: { cookie: await sessionCookie() } });
+    const response = await fetch(origin, { headers: { cookie: await sessionCookie() } });
     const html = await response.text();
     expect(response.status).toBe(200);
     expect(html).toContain('data-device="web-ssr-1"');
@@ -284,7 +319,7 @@ test(
     await publisher.publishAsync('devices/web-bad-1/telemetry', '{not json', { qos: 1 });
     const cookie = await sessionCookie();
     await until(async () => {
-      const response = await fetch(`${dashboard.url}/dead-letters`, { headers: { cookie } });
+      const response = await fetch(`${origin}/dead-letters`, { headers: { cookie } });
       const body = (await response.json()) as { deadLetters: { topic: string }[] };
       return body.deadLetters.some((d) => d.topic === 'devices/web-bad-1/telemetry')
         ? true

@@ -1,45 +1,15 @@
 /**
- * Test support for the dashboard: a fresh build, the real Vigil server as a child process on a
- * real Mosquitto and PostgreSQL, the standalone dashboard in front of it, and Debian's Chromium.
+ * Test support for the dashboard: a fresh build, the real Vigil server (which serves the
+ * dashboard itself) as a child process on a real Mosquitto and PostgreSQL, and Debian's Chromium.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type RunningMosquitto, sharedPostgres, startMosquitto } from '@vigil/testkit';
 import { type Browser, chromium } from 'playwright-core';
+import { WEB_DIR } from '../src/build';
 
-export const WEB_DIR = resolve(import.meta.dir, '..');
+export { ensureBuild } from '../src/build';
 export const SERVER_MAIN = resolve(WEB_DIR, '../server/src/main.ts');
 export const SCREENSHOTS = resolve(WEB_DIR, '../../artifacts/screenshots');
-
-/** Newest modification time of any file under `dir`. */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
-
-/** Builds the dashboard unless the build is newer than every source file. */
-export function ensureBuild(): void {
-  const marker = join(WEB_DIR, 'build/adapter-node.js');
-  const sources = Math.max(
-    newest(join(WEB_DIR, 'src')),
-    statSync(join(WEB_DIR, 'vite.config.ts')).mtimeMs,
-  );
-  if (existsSync(marker) && statSync(marker).mtimeMs > sources) return;
-  const build = Bun.spawnSync(['bun', '--bun', 'vite', 'build'], {
-    cwd: WEB_DIR,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  if (build.exitCode !== 0) {
-    throw new Error(
-      `dashboard build failed:\n${build.stdout.toString()}${build.stderr.toString()}`,
-    );
-  }
-}
 
 /** The parent's environment without any Vigil variable, plus `vars`. */
 function childEnv(vars: Record<string, string>): Record<string, string> {
@@ -58,8 +28,10 @@ function childEnv(vars: Record<string, string>): Record<string, string> {
 }
 
 export type VigilProcess = {
-  /** Origin of the HTTP API. */
+  /** Origin of the HTTP API and of the dashboard. */
   http: string;
+  /** The dashboard's URL as the start line gave it ('not built' when the server has none). */
+  dashboard: string;
   stop(): Promise<void>;
 };
 
@@ -73,6 +45,7 @@ export async function startVigil(vars: Record<string, string>): Promise<VigilPro
   const started = await waitForStartLine(child.stdout, 30_000);
   return {
     http: String(started.http).replace('0.0.0.0', '127.0.0.1'),
+    dashboard: String(started.dashboard).replace('0.0.0.0', '127.0.0.1'),
     async stop() {
       child.kill('SIGTERM');
       const exited = await Promise.race([child.exited, Bun.sleep(10_000).then(() => null)]);

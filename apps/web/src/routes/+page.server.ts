@@ -1,5 +1,4 @@
 import type { VigilClient } from '#lib/api/client';
-import { ifOffered } from '#lib/api/expected-client';
 import type { DeviceView } from '#lib/api/types';
 import { serverApi } from '#lib/server/api';
 import type { PageServerLoad } from './$types';
@@ -22,19 +21,18 @@ async function allDevices(client: VigilClient): Promise<DeviceView[]> {
 }
 
 export const load: PageServerLoad = async (event) => {
-  const { client, expected } = serverApi(event);
+  const { client } = serverApi(event);
   // Together, so a failure of either is awaited (never an unhandled rejection).
   const [devices, states, recentAnomalies, latest] = await Promise.all([
     allDevices(client),
     client.devices.states.query(),
     client.anomalies.list.query({ limit: OPEN_ALERT_SCAN }),
-    ifOffered(expected.query('telemetry.latest', {}), []),
+    client.telemetry.latest.query(),
   ]);
   return {
     devices,
     states,
     openAlerts: recentAnomalies.anomalies.filter((a) => a.acknowledgedAt === null),
-    latest: latest.value,
-    missing: latest.missing,
+    latest,
   };
 };

@@ -7,6 +7,9 @@ export const API_PREFIXES = [
   '/metrics',
   '/devices',
   '/dead-letters',
+  '/anomalies',
+  '/claim-codes',
+  '/claim',
   '/ota',
 ] as const;
 

@@ -12,6 +12,8 @@ export type DeviceView = Outputs['devices']['byId'];
 export type DevicePage = Outputs['devices']['list'];
 export type TelemetryResult = Outputs['telemetry']['query'];
 export type TelemetryQuery = Inputs['telemetry']['query'];
+/** The newest stored reading of a device, for the overview's first paint. */
+export type LatestReading = Outputs['telemetry']['latest'][number];
 export type DeadLetterPage = Outputs['deadLetters']['list'];
 export type DeadLetterQuery = Inputs['deadLetters']['list'];
 

@@ -1,6 +1,5 @@
 import { getContext, setContext } from 'svelte';
 import { createVigilClient, type VigilClient } from '#lib/api/client';
-import { ExpectedClient } from '#lib/api/expected-client';
 import type { Principal } from '#lib/api/types';
 import { Fleet } from './fleet.svelte';
 import { LiveFeed } from './live-feed.svelte';
@@ -9,13 +8,12 @@ import { LiveFeed } from './live-feed.svelte';
 export const BROWSER_API_URL = '/trpc';
 
 /**
- * Everything the pages of one browser tab share: the API clients, the live feed and the fleet it
+ * Everything the pages of one browser tab share: the API client, the live feed and the fleet it
  * keeps current. Created by the root layout per render, never at module level, so server renders
  * of different requests never share state.
  */
 export class AppState {
   readonly client: VigilClient;
-  readonly expected: ExpectedClient;
   readonly live = new LiveFeed();
   readonly fleet = new Fleet();
   /** The signed-in caller; null only on the sign-in page. */
@@ -23,7 +21,6 @@ export class AppState {
 
   constructor() {
     this.client = createVigilClient({ url: BROWSER_API_URL });
-    this.expected = new ExpectedClient({ url: BROWSER_API_URL });
   }
 
   /** Whether the signed-in user may change things (commands, acknowledgements). */

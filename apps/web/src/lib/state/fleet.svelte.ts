@@ -1,7 +1,6 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { LatestReading } from '#lib/api/expected';
 import type { LiveEvent } from '#lib/api/live-event';
-import type { AnomalyView, DeviceStates, DeviceView } from '#lib/api/types';
+import type { AnomalyView, DeviceStates, DeviceView, LatestReading } from '#lib/api/types';
 import { parseTime } from '#lib/format';
 import { DeviceTile } from './device-tile.svelte';
 

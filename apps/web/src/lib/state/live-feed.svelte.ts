@@ -25,9 +25,13 @@ export class LiveFeed {
   #retry: ReturnType<typeof setTimeout> | null = null;
   #connectedOnce = false;
 
-  /** Starts streaming; calling it again while running does nothing. */
-  start(client: VigilClient): void {
+  /**
+   * Starts streaming after event `from` (the cursor read with the page's data), or after the
+   * last event this feed received; calling it again while running does nothing.
+   */
+  start(client: VigilClient, from: string | null = null): void {
     if (this.#unsubscribe !== null) return;
+    this.lastEventId ??= from;
     const input = this.lastEventId === null ? {} : { lastEventId: this.lastEventId };
     const subscription = client.events.live.subscribe(input, {
       onData: (message) => {

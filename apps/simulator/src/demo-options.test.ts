@@ -20,7 +20,7 @@ describe('parseDemoOptions', () => {
       httpUrl: 'http://127.0.0.1:3000',
       brokerUrl: 'mqtt://127.0.0.1:1883',
     });
-    expect(options.serverEnv).toEqual({ PATH: '/usr/bin', UNKNOWN_DEVICES: 'register' });
+    expect(options.serverEnv).toEqual({ PATH: '/usr/bin' });
   });
 
   test('environment sets counts and ports; flags win over the environment', () => {
@@ -54,6 +54,11 @@ describe('parseDemoOptions', () => {
     expect(options.httpUrl).toBe('http://[::1]:3000');
   });
 
+  test('legacy devices are allowed on an open broker', () => {
+    expect(parse(['--legacy', '0.5'], { BROKER_ACCESS: 'none' }).legacyFraction).toBe(0.5);
+    expect(parse(['--legacy', '1'], { MQTT_URL: 'mqtt://10.0.0.5:1883' }).legacyFraction).toBe(1);
+  });
+
   test('--help', () => {
     expect(parseDemoOptions(['--help'], {})).toBe('help');
   });
@@ -67,6 +72,8 @@ describe('parseDemoOptions', () => {
     [[], { MQTT_PORT: '70000' }, 'MQTT_PORT must be a port'],
     [['--wait', '0'], {}, '--wait must be positive'],
     [['--nope'], {}, 'nope'],
+    [['--legacy', '0.5'], {}, 'legacy devices need BROKER_ACCESS=none'],
+    [[], { DEMO_LEGACY: '1', MQTT_URL: 'mqtt://b', BROKER_ACCESS: 'dynsec' }, 'enforces dynsec'],
   ])('rejects %p %p', (argv, env, message) => {
     expect(() => parseDemoOptions(argv, env)).toThrow(message);
   });

@@ -16,8 +16,11 @@ Options (environment variable in brackets):
   --wait <s>         how long to wait for the server's /health (DEMO_WAIT_S, default 120)
   -h, --help         show this help
 
-The server reads its own variables (PORT, MQTT_PORT, MQTT_URL, ...); the demo passes them through
-and sets UNKNOWN_DEVICES=register unless you set it, so the simulated devices register themselves.
+The server reads its own variables (PORT, MQTT_PORT, MQTT_URL, ...); the demo passes them through.
+It signs in as the first admin (ADMIN_USER / ADMIN_PASSWORD if you set them, otherwise 'demo' with
+a generated password kept in DATA_DIR/demo-admin.json and printed), registers each simulated
+device over the API and connects it with its own credentials, so the embedded broker's access
+control (BROKER_ACCESS=registry) stays on. Legacy devices (--legacy) need BROKER_ACCESS=none.
 `;
 
 export type DemoOptions = {
@@ -35,6 +38,13 @@ export type DemoOptions = {
   /** The environment the server is started with. */
   serverEnv: Record<string, string | undefined>;
 };
+
+/** The broker access the server will enforce with this environment (its own default rule). */
+export function demoBrokerAccess(env: Env): string {
+  const set = env.BROKER_ACCESS;
+  if (set !== undefined && set !== '') return set;
+  return env.MQTT_URL !== undefined && env.MQTT_URL !== '' ? 'none' : 'registry';
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -72,17 +82,24 @@ export function parseDemoOptions(argv: readonly string[], env: Env): DemoOptions
     env.MQTT_URL !== undefined && env.MQTT_URL !== ''
       ? env.MQTT_URL
       : `mqtt://${connectHost(env.MQTT_HOST)}:${port(env, 'MQTT_PORT', 1883)}`;
+  const legacyFraction = number(setting('legacy', 'DEMO_LEGACY', '0'));
+  if (legacyFraction > 0 && demoBrokerAccess(env) !== 'none') {
+    // No device role allows the legacy topics: such devices would be disconnected at once.
+    throw new SimulatorInputError(
+      `legacy devices need BROKER_ACCESS=none (the broker enforces ${demoBrokerAccess(env)})`,
+    );
+  }
   return {
     sensors: count(setting('sensors', 'DEMO_SENSORS', '12')),
     drones: count(setting('drones', 'DEMO_DRONES', '3')),
     intervalMs: number(setting('interval', 'DEMO_INTERVAL_MS', '1000')),
     faultRate: number(setting('faults', 'DEMO_FAULT_RATE', '0.05')),
-    legacyFraction: number(setting('legacy', 'DEMO_LEGACY', '0')),
+    legacyFraction,
     healthTimeoutMs: positive(setting('wait', 'DEMO_WAIT_S', '120')) * 1000,
     httpUrl: `http://${connectHost(env.HOST)}:${httpPort}`,
     brokerUrl,
     topicRoot: env.MQTT_TOPIC_ROOT === '' ? undefined : env.MQTT_TOPIC_ROOT,
-    serverEnv: { ...env, UNKNOWN_DEVICES: env.UNKNOWN_DEVICES ?? 'register' },
+    serverEnv: { ...env },
   };
 }
 

@@ -1,12 +1,16 @@
 /**
  * `bun run demo`: the Vigil server plus a simulated fleet publishing to it, so a new user sees data
- * flowing within seconds. Ctrl-C stops the fleet first (devices say goodbye while the broker is
- * still up), then the server. Exit codes: 0 stopped on request, 1 failure, 2 bad arguments.
+ * flowing within seconds. The demo is the server's first admin: it registers every simulated
+ * device over the API and gives each its own broker credentials. Ctrl-C stops the fleet first
+ * (devices say goodbye while the broker is still up), then the server. Exit codes: 0 stopped on
+ * request, 1 failure, 2 bad arguments.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { reapWithParent } from '@vigil/testkit';
+import { adminEnv, type DemoAdmin, demoAdmin, provisionDevices } from './demo-admin';
 import { DEMO_USAGE, type DemoOptions, parseDemoOptions } from './demo-options';
+import { fleetDeviceIds } from './device-ids';
 import { type FleetOptions, type RunningFleet, startFleet, validateFleetOptions } from './fleet';
 import { waitForHealth } from './health';
 import { formatStats } from './progress';
@@ -48,12 +52,13 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  const admin = demoAdmin(options.serverEnv, REPO_ROOT);
   console.log(`demo: starting the server (${SERVER_ENTRY})`);
   // Its own process group: a terminal's Ctrl-C reaches only the demo, which stops the fleet
   // before the server. The reaper still stops the server if the demo itself is killed.
   const server = Bun.spawn([process.execPath, SERVER_ENTRY], {
     cwd: REPO_ROOT,
-    env: definedOnly(options.serverEnv),
+    env: { ...definedOnly(options.serverEnv), ...adminEnv(admin) },
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
   });
@@ -105,8 +110,14 @@ async function main(): Promise<number> {
         throw new Error('stopped before the server was ready');
       }),
     ]);
+    const devices = fleetDeviceIds(fleetOptions.sensors, fleetOptions.drones).map(
+      ({ deviceId, kind }) => ({ deviceId, model: `vigil-sim-${kind}` }),
+    );
+    console.log(`demo: registering ${devices.length} devices as '${admin.username}'`);
+    const credentials = await provisionDevices(options.httpUrl, admin, devices);
     fleet = await startFleet({
       ...fleetOptions,
+      credentials: (deviceId) => credentials.get(deviceId),
       onError: (deviceId, error) => {
         if (!stopping) console.error(`demo: ${deviceId}: ${error.message}`);
       },
@@ -118,7 +129,7 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  printWhereToLook(options, fleet.deviceIds.length);
+  printWhereToLook(options, fleet.deviceIds.length, admin);
   fleetStartedAt = Date.now();
   const running = fleet;
   const progress = setInterval(
@@ -136,8 +147,9 @@ async function main(): Promise<number> {
   return outcome === 'requested' ? 0 : 1;
 }
 
-function printWhereToLook(options: DemoOptions, devices: number): void {
+function printWhereToLook(options: DemoOptions, devices: number, admin: DemoAdmin): void {
   const http = options.httpUrl;
+  const password = admin.source === 'env' ? '(your ADMIN_PASSWORD)' : admin.password;
   console.log(
     [
       '',
@@ -148,6 +160,7 @@ function printWhereToLook(options: DemoOptions, devices: number): void {
       `  tRPC        ${http}/trpc`,
       `  metrics     ${http}/metrics`,
       `  health      ${http}/health`,
+      `  sign in     ${http}  user '${admin.username}'  password ${password}`,
       '  Ctrl-C stops the fleet and the server.',
       '',
     ].join('\n'),

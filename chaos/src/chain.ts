@@ -5,10 +5,20 @@
  */
 import { deployEvidenceRegistry } from '@vigil/contracts/deploy';
 import { startLocalChain } from '@vigil/contracts/local-chain';
-import { createPublicClient, createWalletClient, defineChain, http } from 'viem';
+import { type Address, createPublicClient, createWalletClient, defineChain, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 
-export type ChaosChain = { env: Record<string, string>; stop(): Promise<void> };
+export type ChaosChain = {
+  env: Record<string, string>;
+  /** The node's JSON-RPC endpoint. */
+  url: string;
+  /**
+   * Deploys another EvidenceRegistry (same admin and anchorer), so a scenario can count what was
+   * anchored on a registry of its own. Call it while no server is sending from the same account.
+   */
+  deployRegistry(): Promise<Address>;
+  stop(): Promise<void>;
+};
 
 /** Starts the node, deploys the registry with the first dev account as admin and anchorer. */
 export async function startChain(): Promise<ChaosChain> {
@@ -24,13 +34,17 @@ export async function startChain(): Promise<ChaosChain> {
     });
     const account = privateKeyToAccount(signer.privateKey);
     const transport = http(node.url);
-    const registry = await deployEvidenceRegistry(
-      createWalletClient({ account, chain, transport }),
-      createPublicClient({ chain, transport, pollingInterval: 100 }),
-      { admin: account.address, anchorer: account.address },
-    );
+    const deployRegistry = () =>
+      deployEvidenceRegistry(
+        createWalletClient({ account, chain, transport }),
+        createPublicClient({ chain, transport, pollingInterval: 100 }),
+        { admin: account.address, anchorer: account.address },
+      );
+    const registry = await deployRegistry();
     return {
       env: { CHAIN_RPC_URL: node.url, EVIDENCE_CONTRACT: registry, CHAIN_KEY: signer.privateKey },
+      url: node.url,
+      deployRegistry,
       stop: () => node.stop(),
     };
   } catch (error) {

@@ -22,6 +22,8 @@ export type Cluster = {
   databaseUrl: string;
   /** Environment pointing a server at the scenario's chain and registry. */
   chainEnv: Record<string, string>;
+  /** The chain itself (its node URL, and another registry on demand). */
+  chain: ChaosChain;
   /** One connection for the scenario's own counting queries. */
   sql: postgres.Sql;
   work: string;
@@ -69,6 +71,7 @@ export async function startCluster(
     postgres: database,
     databaseUrl,
     chainEnv: chain.env,
+    chain,
     sql,
     work,
     async stop() {

@@ -13,9 +13,22 @@ export type FleetOptions = {
   devices: number;
   username?: string;
   password?: string;
+  /**
+   * Every `spikeEvery`-th reading of a device carries temperature 480 °C, out of the physical range
+   * the detector knows (a 'spike' anomaly); the others wander around 21 °C so they stay normal.
+   */
+  spikeEvery?: number;
 };
 
-type Device = { id: string; boot: number; seq: number; client: MqttClient; acked: number[] };
+type Device = {
+  id: string;
+  boot: number;
+  seq: number;
+  client: MqttClient;
+  acked: number[];
+  /** Seqs that carried a spike and were acknowledged. */
+  ackedSpikes: number[];
+};
 
 export class MqttFleet {
   #devices: Device[] = [];
@@ -38,7 +51,14 @@ export class MqttFleet {
           ...(o.username === undefined ? {} : { username: o.username, password: o.password }),
         });
         client.on('error', () => {});
-        return { id, boot: 1 + Math.floor(Math.random() * 0xfffffff0), seq: 0, client, acked: [] };
+        return {
+          id,
+          boot: 1 + Math.floor(Math.random() * 0xfffffff0),
+          seq: 0,
+          client,
+          acked: [],
+          ackedSpikes: [],
+        };
       }),
     );
   }
@@ -46,6 +66,7 @@ export class MqttFleet {
   /** Publishes `rate` messages per second spread over the devices until stop(). */
   start(rate: number): void {
     const started = performance.now();
+    const spikeEvery = this.options.spikeEvery;
     let cursor = 0;
     this.#timer = setInterval(() => {
       const due = Math.floor(((performance.now() - started) * rate) / 1000);
@@ -54,14 +75,21 @@ export class MqttFleet {
         cursor += 1;
         device.seq += 1;
         const seq = device.seq;
+        const spike = spikeEvery !== undefined && seq % spikeEvery === 0;
         const payload = JSON.stringify({
           ts: Date.now(),
           boot: device.boot,
           seq,
-          metrics: { temperature: 21.5, humidity: 40 },
+          metrics: spike
+            ? { temperature: 480, humidity: 40 }
+            : spikeEvery === undefined
+              ? { temperature: 21.5, humidity: 40 }
+              : { temperature: 21 + Math.random(), humidity: 40 + Math.random() * 2 },
         });
         device.client.publish(`devices/${device.id}/telemetry`, payload, { qos: 1 }, (error) => {
-          if (error === undefined || error === null) device.acked.push(seq);
+          if (error !== undefined && error !== null) return;
+          device.acked.push(seq);
+          if (spike) device.ackedSpikes.push(seq);
         });
       }
     }, 10);
@@ -81,6 +109,11 @@ export class MqttFleet {
   /** Connected devices right now. */
   connected(): number {
     return this.#devices.filter((d) => d.client.connected).length;
+  }
+
+  /** Acknowledged readings that carried a spike. */
+  ackedSpikes(): number {
+    return this.#devices.reduce((n, d) => n + d.ackedSpikes.length, 0);
   }
 
   ackedDevices(): AckedDevice[] {

@@ -152,6 +152,46 @@ export class ServerProcess {
   /** SIGTERMs the server did not obey within the grace period. */
   unansweredTerms = 0;
 
+  #apiToken: string | undefined;
+
+  /**
+   * Creates an operator API token (stored in the database, so it outlives restarts) and calls
+   * the API with it from now on: HTTP Basic hashes the password on every request and sign-ins are
+   * rate-limited, which a scenario sending many commands would run into.
+   */
+  async useApiToken(): Promise<void> {
+    const response = await fetch(`http://127.0.0.1:${this.#port}/auth/tokens`, {
+      method: 'POST',
+      headers: { authorization: ADMIN_AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `chaos-${this.options.clientId}`, role: 'operator' }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!response.ok) throw new Error(`/auth/tokens answered ${response.status}`);
+    this.#apiToken = ((await response.json()) as { token: string }).token;
+  }
+
+  /**
+   * Calls a tRPC mutation (as the API token's operator, else the admin) and returns its data;
+   * throws with the server's error message when it answers with an error, and on a timeout.
+   */
+  async mutation<T>(path: string, input: unknown, timeoutMs = 15_000): Promise<T> {
+    const authorization = this.#apiToken === undefined ? ADMIN_AUTH : `Bearer ${this.#apiToken}`;
+    const response = await fetch(`http://127.0.0.1:${this.#port}/trpc/${path}`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const body = (await response.json()) as {
+      result?: { data: T };
+      error?: { message: string };
+    };
+    if (body.result === undefined) {
+      throw new Error(`${path} answered ${response.status}: ${body.error?.message ?? '?'}`);
+    }
+    return body.result.data;
+  }
+
   /**
    * The server's Prometheus text. /metrics needs a viewer, and HTTP Basic verifies the password
    * hash on every request (deliberately slow), so the timeout is generous; a failure throws rather

@@ -1,6 +1,8 @@
 /** Every scenario the runner knows, by name, with its full and short sizes. */
 import type { ScenarioResult } from '../report';
 import { BROKER_RESTART, brokerRestart } from './broker-restart';
+import { CHAIN_OUTAGE, chainOutage } from './chain-outage';
+import { COMMAND_DELIVERY, commandDelivery } from './command-delivery';
 import { CONNECTION_ABUSE, connectionAbuse } from './connection-abuse';
 import { CRASH_LOOP, crashLoop } from './crash-loop';
 import { DB_STALL, dbStall } from './db-stall';
@@ -25,6 +27,11 @@ export const SCENARIOS: Record<string, Scenario> = {
       await brokerRestart({ ...BROKER_RESTART[mode], signal: 'SIGTERM', shareGroup: '' }),
       await brokerRestart({ ...BROKER_RESTART[mode], signal: 'SIGKILL', shareGroup: 'vigil' }),
     ],
+  },
+  'chain-outage': { inDefault: true, run: async (mode) => [await chainOutage(CHAIN_OUTAGE[mode])] },
+  'command-delivery': {
+    inDefault: true,
+    run: async (mode) => [await commandDelivery(COMMAND_DELIVERY[mode])],
   },
   'malformed-flood': {
     inDefault: true,

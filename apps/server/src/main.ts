@@ -88,7 +88,11 @@ async function main(): Promise<void> {
     // The server's own connections: MQTT_USERNAME/MQTT_PASSWORD, or the embedded broker's account.
     const mqttAccount = broker.account;
     const brokerAccess = broker.access;
-    const registry = createDeviceRegistry({ database, broker: brokerAccess });
+    const registry = createDeviceRegistry({
+      database,
+      broker: brokerAccess,
+      reserved: { username: mqttAccount.username, clientId: config.mqtt.clientId },
+    });
     verifyCredentials = registry.verifyCredentials;
 
     // The model first: a missing or corrupt one must stop the start before anything else runs.

@@ -191,4 +191,15 @@ describe('authenticator', () => {
       ).user.username,
     ).toBe('olga');
   });
+
+  test('right passwords spend no budget: a script may call with HTTP Basic as often as it needs', async () => {
+    const auth = createAuthenticator(database, { limit: 3, windowMs: 60_000 });
+    for (let i = 0; i < 12; i++) {
+      const principal = await auth.authenticate({
+        authorization: basic('olga', 'operator password'),
+        clientAddress: '10.7.7.7',
+      });
+      expect(principal?.name).toBe('olga');
+    }
+  });
 });

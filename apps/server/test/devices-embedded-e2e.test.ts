@@ -140,6 +140,16 @@ describe('BROKER_ACCESS=registry (the default embedded broker)', () => {
     expect(server.brokerAccess).toBe('registry');
   });
 
+  test("no device may take the server's own MQTT username or client ids", async () => {
+    // Defaults: username vigil-server, client id vigil-server-1 (its connections add -cmd, -state...).
+    for (const id of ['vigil-server', 'vigil-server-1', 'vigil-server-1-cmd', 'vigil-server-1-2']) {
+      const refused = await api(server, 'POST', '/devices', { id });
+      expect(refused.status).toBe(409);
+      expect(String(refused.body.error)).toContain(`'${id}'`);
+    }
+    expect((await api(server, 'POST', '/devices', { id: 'vigil-server-2' })).status).toBe(201);
+  });
+
   test('device A cannot publish as B: nothing is stored under B', async () => {
     const a = await as('emb-a');
     await a.publishAsync('devices/emb-a/telemetry', reading(1), { qos: 1 });

@@ -53,11 +53,16 @@ export function createAuthenticator(
     clientAddress: string,
     challenge: 'basic' | null,
   ) => {
-    byAddress.hit(clientAddress);
-    byUser.hit(username);
+    // Only wrong passwords spend the budget: a script calling with HTTP Basic all day is not a
+    // guesser, while a spent budget refuses even the right password until the window ends.
+    byAddress.check(clientAddress);
+    byUser.check(username);
     const user = await checkPassword(database, username, password);
-    if (user === null) throw new UnauthenticatedError('wrong username or password', challenge);
-    byUser.reset(username);
+    if (user === null) {
+      byAddress.record(clientAddress);
+      byUser.record(username);
+      throw new UnauthenticatedError('wrong username or password', challenge);
+    }
     return user;
   };
 

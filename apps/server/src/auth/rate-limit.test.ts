@@ -25,3 +25,14 @@ describe('rate limiter', () => {
     expect(() => limiter.hit('k', 2600)).not.toThrow();
   });
 });
+
+test('check refuses only once recorded failures fill the budget, and counts nothing itself', () => {
+  const limiter = createRateLimiter({ limit: 2, windowMs: 1000 });
+  for (let i = 0; i < 5; i++) limiter.check('a', 0);
+  limiter.record('a', 0);
+  expect(() => limiter.check('a', 10)).not.toThrow();
+  limiter.record('a', 20);
+  expect(() => limiter.check('a', 30)).toThrow(RateLimitedError);
+  expect(() => limiter.check('b', 30)).not.toThrow();
+  expect(() => limiter.check('a', 1000)).not.toThrow();
+});

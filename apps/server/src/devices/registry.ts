@@ -35,14 +35,41 @@ export type DeviceRegistry = {
   createIn(tx: Transaction, input: CreateDeviceInput): Promise<IssuedCredentials>;
 };
 
+/** The server's own MQTT identities, which no device may take (its id is its username and client id). */
+export type ReservedIdentities = {
+  /** The server's MQTT username. */
+  username?: string;
+  /** The server's client id; its connections use it and `<clientId>-<suffix>`. */
+  clientId: string;
+};
+
+/** Why `id` may not be a device id, or null when it may. */
+export function reservedReason(
+  id: string,
+  reserved: ReservedIdentities | undefined,
+): string | null {
+  if (reserved === undefined) return null;
+  if (reserved.username !== undefined && id === reserved.username) {
+    return `'${id}' is the server's own MQTT username`;
+  }
+  if (id === reserved.clientId || id.startsWith(`${reserved.clientId}-`)) {
+    return `'${id}' would take over a client id of the server's own MQTT connections (${reserved.clientId}, ${reserved.clientId}-*)`;
+  }
+  return null;
+}
+
 /** Builds the registry over the database and the broker's access control. */
 export function createDeviceRegistry(deps: {
   database: Database;
   broker: BrokerAccess;
+  /** Identities of the server's own MQTT connections, refused as device ids. */
+  reserved?: ReservedIdentities;
 }): DeviceRegistry {
   const { database, broker } = deps;
 
   const createIn = async (tx: Transaction, input: CreateDeviceInput) => {
+    const reason = reservedReason(input.id, deps.reserved);
+    if (reason !== null) throw new ConflictError(`device id ${reason}`);
     const inserted = await tx
       .insert(Devices)
       .values({

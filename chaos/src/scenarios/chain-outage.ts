@@ -31,11 +31,16 @@ export type ChainOutageOptions = {
    * (the short run: a restart takes seconds, so every kill goes where the anchoring happens).
    */
   killFrom: 'start' | 'chainBack';
+  /**
+   * EVIDENCE_BATCH_MAX: small batches make the backlog many transactions, each a window for a kill;
+   * the full run keeps enough per transaction to outpace 2 minutes of backlog.
+   */
+  batchMax: number;
 };
 
 export const CHAIN_OUTAGE: Record<'full' | 'short', ChainOutageOptions> = {
   full: {
-    rate: 200,
+    rate: 100,
     devices: 20,
     spikeEvery: 10,
     beforeS: 15,
@@ -43,6 +48,7 @@ export const CHAIN_OUTAGE: Record<'full' | 'short', ChainOutageOptions> = {
     afterS: 30,
     killGapS: [4, 12],
     killFrom: 'start',
+    batchMax: 100,
   },
   short: {
     rate: 50,
@@ -53,6 +59,7 @@ export const CHAIN_OUTAGE: Record<'full' | 'short', ChainOutageOptions> = {
     afterS: 9,
     killGapS: [0.3, 1],
     killFrom: 'chainBack',
+    batchMax: 25,
   },
 };
 
@@ -76,9 +83,7 @@ export async function chainOutage(o: ChainOutageOptions): Promise<ScenarioResult
     mqttUrl: cluster.mosquitto.url,
     clientId: 'chaos-anchor',
     work: cluster.work,
-    // Small, frequent batches: the backlog after the outage takes many transactions, each a
-    // window for a kill between planning, sending and recording.
-    env: { EVIDENCE_BATCH_MS: '200', EVIDENCE_BATCH_MAX: '25' },
+    env: { EVIDENCE_BATCH_MS: '200', EVIDENCE_BATCH_MAX: String(o.batchMax) },
   });
   const counter = new RowCounter(cluster.sql);
   const fleet = new MqttFleet({

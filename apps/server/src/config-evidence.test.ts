@@ -72,6 +72,7 @@ describe('detection and evidence configuration', () => {
       [{ DETECTION_THRESHOLD: '0' }, 'DETECTION_THRESHOLD'],
       [{ DETECTION_THRESHOLD: 'high' }, 'DETECTION_THRESHOLD'],
       [{ DETECTION_MAX_DEVICES: '0' }, 'DETECTION_MAX_DEVICES'],
+      [{ DETECTION_ENABLED: 'maybe' }, 'DETECTION_ENABLED'],
       [{ EVIDENCE_BATCH_MS: '5' }, 'EVIDENCE_BATCH_MS'],
       [{ EVIDENCE_BATCH_MAX: '10001' }, 'EVIDENCE_BATCH_MAX'],
       [{ CHAIN_PORT: '70000' }, 'CHAIN_PORT'],

@@ -4,7 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, type Env, readInteger, readString, readUrl } from './config-read';
+import {
+  ConfigError,
+  type Env,
+  readBoolean,
+  readInteger,
+  readString,
+  readUrl,
+} from './config-read';
 
 /** The model `bun run ml:train` writes, in the repository's ml/models. */
 export const DEFAULT_MODEL_PATH = resolve(import.meta.dir, '../../../ml/models/detector.onnx');
@@ -13,6 +20,11 @@ type Hex = `0x${string}`;
 
 export type DetectionEvidenceConfig = {
   detection: {
+    /**
+     * DETECTION_ENABLED: score readings in this process (default true). An ingest-only replica
+     * turns it off; another replica, or none, then scores.
+     */
+    enabled: boolean;
     /** MODEL_PATH: the ONNX model (default: ml/models/detector.onnx of this checkout). */
     modelPath: string;
     /** MODEL_METADATA_PATH: its metadata (default: MODEL_PATH with .json for .onnx). */
@@ -65,6 +77,7 @@ export function readDetectionEvidenceConfig(env: Env): DetectionEvidenceConfig {
   }
   return {
     detection: {
+      enabled: readBoolean(env, 'DETECTION_ENABLED', true),
       modelPath,
       metadataPath,
       threshold: readThreshold(env),

@@ -46,6 +46,7 @@ describe('loadConfig defaults', () => {
       brokerAccess: 'registry',
       devices: { offlineAfterS: 300 },
       detection: {
+        enabled: true,
         modelPath: DEFAULT_MODEL_PATH,
         metadataPath: DEFAULT_MODEL_PATH.replace(/\.onnx$/, '.json'),
         threshold: undefined,
@@ -106,6 +107,7 @@ describe('loadConfig accepts good values', () => {
       DEVICE_OFFLINE_AFTER_S: '90',
       MODEL_PATH: '/opt/vigil/model.onnx',
       MODEL_METADATA_PATH: '/opt/vigil/model-meta.json',
+      DETECTION_ENABLED: 'off',
       DETECTION_THRESHOLD: '0.7',
       DETECTION_MAX_DEVICES: '5000',
       CHAIN_RPC_URL: 'https://rpc.example',
@@ -148,6 +150,7 @@ describe('loadConfig accepts good values', () => {
       brokerAccess: 'dynsec',
       devices: { offlineAfterS: 90 },
       detection: {
+        enabled: false,
         modelPath: '/opt/vigil/model.onnx',
         metadataPath: '/opt/vigil/model-meta.json',
         threshold: 0.7,

@@ -96,18 +96,20 @@ async function main(): Promise<void> {
     verifyCredentials = registry.verifyCredentials;
 
     // The model first: a missing or corrupt one must stop the start before anything else runs.
-    const detection = await createDetection({
-      database,
-      metrics,
-      bus,
-      log,
-      model: config.detection,
-      maxDevices: config.detection.maxDevices,
-      topicRoot: config.mqtt.topicRoot,
-      legacy: config.ingest.legacy,
-      onStored: enqueueEvidence,
-    });
-    stack.push({ name: 'detection', close: () => detection.close() });
+    const detection = config.detection.enabled
+      ? await createDetection({
+          database,
+          metrics,
+          bus,
+          log,
+          model: config.detection,
+          maxDevices: config.detection.maxDevices,
+          topicRoot: config.mqtt.topicRoot,
+          legacy: config.ingest.legacy,
+          onStored: enqueueEvidence,
+        })
+      : null;
+    if (detection !== null) stack.push({ name: 'detection', close: () => detection.close() });
     const anchoring = await startEvidence({
       settings: config.evidence,
       database,
@@ -124,7 +126,7 @@ async function main(): Promise<void> {
       metrics,
       bus,
       log,
-      committed: detection,
+      ...(detection === null ? {} : { committed: detection }),
     });
     stack.push({ name: 'ingest', close: () => ingest.stop() });
 
@@ -209,6 +211,7 @@ async function main(): Promise<void> {
       dashboard: dashboard === null ? 'not built' : `${scheme}://${config.host}:${port}/`,
       trpc: `${scheme}://${config.host}:${port}/trpc`,
       brokerAccess: brokerAccess.kind,
+      detection: detection === null ? 'off' : 'on',
       mqtt: mqttUrl,
       mqttBroker: config.mqtt.url === undefined ? 'embedded' : 'external',
       database: describeDatabase(config, database),

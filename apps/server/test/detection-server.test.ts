@@ -36,3 +36,31 @@ test('a missing model stops the server at start, naming the file', async () => {
     'model error (MODEL_PATH / MODEL_METADATA_PATH): model file not found: /nonexistent/m.onnx',
   );
 }, 60_000);
+
+test('an ingest-only server (DETECTION_ENABLED=false) loads no model and says so', async () => {
+  const child = Bun.spawn(['bun', MAIN], {
+    env: env({
+      PORT: '0',
+      MQTT_PORT: '0',
+      DATA_DIR: 'memory://',
+      DETECTION_ENABLED: 'false',
+      MODEL_PATH: '/nonexistent/m.onnx',
+    }),
+    stdout: 'pipe',
+    stderr: 'inherit',
+  });
+  children.push(child);
+  const decoder = new TextDecoder();
+  let seen = '';
+  for await (const chunk of child.stdout) {
+    seen += decoder.decode(chunk, { stream: true });
+    if (seen.includes('"vigil started"')) break;
+  }
+  const started = seen
+    .split('\n')
+    .filter((line) => line.includes('"vigil started"'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)[0];
+  expect(started).toMatchObject({ detection: 'off' });
+  child.kill('SIGTERM');
+  expect(await child.exited).toBe(0);
+}, 90_000);

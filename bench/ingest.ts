@@ -211,6 +211,15 @@ try {
   const vigil = await runVigil(context, await pg.createDatabase(), 'p1', rate, duration);
   log(describe(`vigil x${replicas}`, rate, vigil));
   log(details(vigil));
+  // The same server with detection off: what scoring every reading adds to publish-to-commit.
+  const ingestOnly = await runVigil(context, await pg.createDatabase(), 'p0', rate, duration, {
+    DETECTION_ENABLED: 'false',
+  });
+  log(describe(`vigil x${replicas} no detection`, rate, ingestOnly));
+  log(
+    `${''.padEnd(22)} detection adds ${fmt(vigil.p95Ms - ingestOnly.p95Ms, 1)} ms to p95, ` +
+      `${fmt(vigil.p99Ms - ingestOnly.p99Ms, 1)} ms to p99`,
+  );
   const max =
     maxRate > 0
       ? await runVigil(context, await pg.createDatabase(), 'p2', maxRate, duration)
@@ -245,6 +254,14 @@ try {
       cpuUsPerMessage: Object.fromEntries(
         Object.entries(vigil.cpuUsPerMessage).map(([k, v]) => [k, round(v)]),
       ),
+      noDetection: {
+        msgPerSec: round(ingestOnly.msgPerSec, 0),
+        p95Ms: round(ingestOnly.p95Ms),
+        p99Ms: round(ingestOnly.p99Ms),
+        lost: ingestOnly.lost,
+        duplicated: ingestOnly.duplicated,
+      },
+      detectionAddsP95Ms: round(vigil.p95Ms - ingestOnly.p95Ms),
       max:
         max === undefined
           ? null

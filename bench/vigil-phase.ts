@@ -70,6 +70,7 @@ async function startReplica(
   databaseUrl: string,
   tag: string,
   index: number,
+  env: Record<string, string>,
 ): Promise<Replica> {
   const port = await freePort();
   const logFile = join(ctx.work, `server-${tag}-${index}.log`);
@@ -84,6 +85,7 @@ async function startReplica(
       LOG_LEVEL: 'warn',
       ADMIN_USER: ADMIN.user,
       ADMIN_PASSWORD: ADMIN.password,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -130,12 +132,14 @@ export async function runVigil(
   tag: string,
   offered: number,
   seconds: number,
+  /** Extra server variables for this phase (e.g. DETECTION_ENABLED=false). */
+  env: Record<string, string> = {},
 ): Promise<VigilPhase> {
   const replicas: Replica[] = [];
   // The first replica applies the migrations; the others start on a migrated database.
-  replicas.push(await startReplica(ctx, databaseUrl, tag, 0));
+  replicas.push(await startReplica(ctx, databaseUrl, tag, 0, env));
   for (let i = 1; i < ctx.replicas; i += 1)
-    replicas.push(await startReplica(ctx, databaseUrl, tag, i));
+    replicas.push(await startReplica(ctx, databaseUrl, tag, i, env));
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
     await sql`INSERT INTO devices (id) SELECT 'bench-' || g FROM generate_series(0, ${ctx.devices - 1}) g`;

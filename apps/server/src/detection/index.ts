@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Detector, featureRecord } from '@vigil/ml/detector';
+import type { Telemetry } from '@vigil/protocol';
 import type { Registry } from 'prom-client';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log';
@@ -27,6 +28,8 @@ export type CommittedReading = {
   tsMs: number;
   boot: number;
   seq: number;
+  /** The ingest path's decode of `payload`; detection decodes the payload itself without it. */
+  telemetry?: Telemetry;
 };
 
 export type DetectionOptions = {
@@ -102,7 +105,16 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
     for (const r of readings)
       cutoffs.set(r.deviceId, Math.min(cutoffs.get(r.deviceId) ?? r.tsMs, r.tsMs));
     recent.startBatch(cutoffs);
-    const verdicts = await detector.scoreBatch(readings);
+    const verdicts = await detector.scoreBatch(
+      readings.map((r) =>
+        r.telemetry === undefined
+          ? r
+          : {
+              ...r,
+              decoded: { ok: true, deviceId: r.deviceId, telemetry: r.telemetry, tsMs: r.tsMs },
+            },
+      ),
+    );
     metrics.scored.inc(readings.length);
     const detectedAt = new Date();
     const rows: NewAnomaly[] = [];

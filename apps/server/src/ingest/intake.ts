@@ -3,7 +3,7 @@
  * with its reason. Never throws on bad input; the protocol package's decoder returns a reason.
  */
 import { createHash } from 'node:crypto';
-import { decodeTelemetry, type RejectReason } from '@vigil/protocol';
+import { decodeTelemetry, type RejectReason, type Telemetry } from '@vigil/protocol';
 import type { AckTicket, InboundMessage } from './mqtt-consumer';
 
 /** Bytes of a rejected payload kept in its dead letter. */
@@ -17,6 +17,8 @@ export type ReadingItem = {
   boot: number;
   seq: number;
   metrics: Record<string, number | boolean>;
+  /** The decoded message, handed on to detection so it is not decoded twice. */
+  telemetry: Telemetry;
   /** SHA-256 of the exact payload bytes, hex. */
   sha256: string;
   /** Kept until the write, which dead-letters the reading if its device is unknown. */
@@ -63,6 +65,7 @@ export function toIngestItem(message: InboundMessage, options: IntakeOptions): I
     boot: telemetry.boot,
     seq: telemetry.seq,
     metrics: telemetry.metrics,
+    telemetry,
     // node:crypto measured fastest here for ~100-byte payloads (0.5 µs vs 1.1-2.4 µs for Bun's).
     sha256: createHash('sha256').update(payload).digest('hex'),
     payload,

@@ -149,9 +149,12 @@ export async function commandDelivery(o: CommandDeliveryOptions): Promise<Scenar
     const final = await rows();
     const byStatus = (status: string) => final.filter((r) => r.status === status).length;
     const now = Date.now();
-    const stuck = final.filter(
-      (r) => !finals.includes(r.status) && r.expires_at.getTime() < now - 30_000,
-    ).length;
+    // Open past its expiry, beyond the sweeper's second (and an accepted command's 30 s grace).
+    const stuck = final.filter((r) => {
+      if (finals.includes(r.status)) return false;
+      const grace = r.status === 'accepted' ? 32_000 : 2_000;
+      return r.expires_at.getTime() < now - grace;
+    }).length;
     const open = final.filter((r) => !finals.includes(r.status)).length;
     const longIds = new Set(sent.filter((s) => s.ttlMs === o.longTtlMs).map((s) => s.id));
     const shortIds = new Set(sent.filter((s) => s.ttlMs === o.shortTtlMs).map((s) => s.id));

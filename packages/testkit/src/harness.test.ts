@@ -5,6 +5,7 @@ import { mosquittoConfig, startMosquitto } from './mosquitto';
 import { sharedPostgres } from './shared';
 
 describe('postgres harness', () => {
+  // The first call starts the cluster: initdb alone can pass bun's 5 s default on a busy machine.
   test('createDatabase gives isolated databases on a real cluster', async () => {
     const pg = await sharedPostgres();
     const a = await pg.createDatabase();
@@ -23,7 +24,7 @@ describe('postgres harness', () => {
       await sqlA.close();
       await sqlB.close();
     }
-  });
+  }, 60_000);
 
   test('sharedPostgres returns the same cluster', async () => {
     expect((await sharedPostgres()).url).toBe((await sharedPostgres()).url);

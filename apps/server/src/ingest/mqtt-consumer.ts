@@ -58,6 +58,9 @@ export class UnsupportedBrokerUrlError extends Error {
 const CONNECT_TIMEOUT_MS = 10_000;
 const UNSUPPORTED_PROTOCOL = new Set([1, 0x84]);
 
+/** Longest wait between reconnect attempts (jittered down to half of it). */
+const RECONNECT_MAX_MS = 2_000;
+
 /** A persistent-session QoS 1 consumer with explicit, batched acknowledgements. */
 export class MqttConsumer {
   readonly #opts: MqttConsumerOptions;
@@ -319,7 +322,9 @@ export class MqttConsumer {
     this.#ready = false;
     this.#socket = null;
     if (this.#stopped) return;
-    const delay = Math.min(10_000, 100 * 2 ** this.#attempt) * (0.5 + Math.random() / 2);
+    // Capped at 2 s: a reconnect attempt is one TCP connect, and every second away costs
+    // messages on a broker that does not keep shared subscriptions across its restart.
+    const delay = Math.min(RECONNECT_MAX_MS, 100 * 2 ** this.#attempt) * (0.5 + Math.random() / 2);
     this.#attempt = Math.min(this.#attempt + 1, 10);
     this.#opts.log.warn('broker connection closed; reconnecting', { inMs: Math.round(delay) });
     this.#reconnectTimer = setTimeout(() => this.#connect(), delay);

@@ -62,7 +62,7 @@ describe('DeviceWindow', () => {
     expect(out[F.level_persist_max]).toBeGreaterThan(2);
   });
 
-  test('session semantics: replay, a second live boot, a gap, a flood', () => {
+  test('session semantics: replay, a second live boot, a gap, a backlog burst, a flood', () => {
     const out = new Float32Array(FEATURE_COUNT);
     const w = warmWindow();
     expect(w.update(reading(100, { receivedAt: T0 + 600_000 }), out).relation).toBe('replay');
@@ -71,9 +71,18 @@ describe('DeviceWindow', () => {
     const gap = w.update(reading(700), out);
     expect(gap.missing).toBe(99);
     expect(gap.gapRatio).toBeGreaterThan(50);
+    // A backlog delivered in a burst: fast arrivals, but sent at the normal pace. Not a flood.
     let facts = gap;
     for (let k = 1; k <= 6; k++)
       facts = w.update(reading(700 + k, { receivedAt: T0 + 700_005 + k * 40 }), out);
+    expect(facts.rateRatio).toBeLessThan(2);
+    // A flood: sent and received fast.
+    for (let k = 1; k <= 6; k++) {
+      facts = w.update(
+        reading(706 + k, { tsMs: T0 + 706_000 + k * 40, receivedAt: T0 + 706_005 + k * 40 }),
+        out,
+      );
+    }
     expect(facts.rateRatio).toBeGreaterThan(10);
     // A fresh boot starting at seq 0 is a restart, not a second sender.
     expect(w.update(reading(0, { boot: 3, receivedAt: T0 + 701_000 }), out).relation).toBe(

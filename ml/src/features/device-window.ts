@@ -59,6 +59,8 @@ const DEFAULT_QUIET_MS = 10_000;
 export class DeviceWindow {
   private readonly tracks = new Map<string, MetricTrack>();
   private readonly arrival = new ArrivalTrack();
+  /** The same on the device's own clock: a flood is fast on both, a drained backlog only here. */
+  private readonly sendClock = new ArrivalTrack();
   private readonly session = new SessionTrack();
   private readonly gps = new GpsTrack();
   private readonly facts: MetricFacts = {
@@ -116,8 +118,11 @@ export class DeviceWindow {
 
     this.order += 1;
     const [gap, rate] = this.arrival.update(reading.receivedAt);
+    const [, sendRate] = this.sendClock.update(reading.tsMs);
     facts.gapRatio = gap;
-    facts.rateRatio = rate;
+    // A backlog the broker delivers in a burst (after a server restart or a network stall) arrives
+    // fast but was sent at the device's normal pace; a flooding device also sends fast.
+    facts.rateRatio = Math.min(rate, sendRate);
     out[offset + F.gap_log] = gap > 0 ? clamp(Math.log2(gap), -8, 12) : 0;
     out[offset + F.rate_log] = rate > 0 ? clamp(Math.log2(rate), -8, 12) : 0;
 

@@ -177,6 +177,8 @@ test(
     const html = await response.text();
     expect(response.status).toBe(200);
     expect(html).toContain('data-device="web-ssr-1"');
+    // Its stored values are in the first paint, not only those that arrive live.
+    expect(html).toMatch(/data-metric="temperature"[^>]*>19\.25</);
   },
   TEST_MS,
 );

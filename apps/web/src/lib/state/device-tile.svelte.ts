@@ -22,6 +22,8 @@ export class DeviceTile {
   /** What the device itself last said on its state topic (LWT included); null if nothing yet. */
   reportedOnline = $state<boolean | null>(null);
   alert = $state<OpenAlert | null>(null);
+  /** Reading time of the metrics shown. */
+  #shownTs: number | null = null;
 
   constructor(id: string) {
     this.id = id;
@@ -40,11 +42,16 @@ export class DeviceTile {
     return now - this.lastSeen <= OFFLINE_AFTER_MS ? 'online' : 'offline';
   }
 
-  /** Records a reading unless it is older than what the tile already shows. */
+  /**
+   * Records a reading unless it is older than the one the tile shows. Compared with that
+   * reading's time, not with `lastSeen`: the registry's last-seen is when the server received
+   * the newest reading, always a little after the device stamped it.
+   */
   applyReading(ts: number, metrics: Record<string, MetricValue>): void {
-    if (this.lastSeen !== null && ts < this.lastSeen) return;
-    this.lastSeen = ts;
+    if (this.#shownTs !== null && ts < this.#shownTs) return;
+    this.#shownTs = ts;
     this.metrics = metrics;
+    if (this.lastSeen === null || ts > this.lastSeen) this.lastSeen = ts;
   }
 
   /** Raises an alert; an older anomaly never replaces a newer open one. */

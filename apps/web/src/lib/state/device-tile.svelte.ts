@@ -21,17 +21,23 @@ export class DeviceTile {
   lastSeen = $state<number | null>(null);
   /** What the device itself last said on its state topic (LWT included); null if nothing yet. */
   reportedOnline = $state<boolean | null>(null);
-  alert = $state<OpenAlert | null>(null);
   /** Reading time of the metrics shown. */
   #shownTs: number | null = null;
+  /** Unacknowledged anomalies, newest first. */
+  openAlerts = $state.raw<OpenAlert[]>([]);
 
   constructor(id: string) {
     this.id = id;
   }
 
+  /** The newest unacknowledged anomaly, the one the tile names. */
+  get alert(): OpenAlert | null {
+    return this.openAlerts[0] ?? null;
+  }
+
   /** Whether the device is in Danger: it has an unacknowledged anomaly. */
   get danger(): boolean {
-    return this.alert !== null;
+    return this.openAlerts.length > 0;
   }
 
   /** Online/offline from the device's own word when it gave one, else from reading recency. */
@@ -54,14 +60,24 @@ export class DeviceTile {
     if (this.lastSeen === null || ts > this.lastSeen) this.lastSeen = ts;
   }
 
-  /** Raises an alert; an older anomaly never replaces a newer open one. */
+  /** Raises an alert (once per anomaly); the tile names the newest open one. */
   raise(alert: OpenAlert): void {
-    if (this.alert !== null && this.alert.ts > alert.ts) return;
-    this.alert = alert;
+    if (this.openAlerts.some((a) => a.anomalyId === alert.anomalyId)) return;
+    this.openAlerts = [...this.openAlerts, alert].sort((a, b) => b.ts - a.ts);
   }
 
-  /** Clears the alert if it is the one acknowledged (a newer one keeps blinking). */
+  /** Clears one anomaly; the device stays in Danger while any other is open. */
   acknowledge(anomalyId: string): void {
-    if (this.alert?.anomalyId === anomalyId) this.alert = null;
+    this.openAlerts = this.openAlerts.filter((a) => a.anomalyId !== anomalyId);
+  }
+
+  /**
+   * Clears every open anomaly and returns their ids: an operator acknowledging the device's
+   * Danger has seen all of them (a fault episode raises one per reading).
+   */
+  acknowledgeAll(): string[] {
+    const ids = this.openAlerts.map((a) => a.anomalyId);
+    this.openAlerts = [];
+    return ids;
   }
 }

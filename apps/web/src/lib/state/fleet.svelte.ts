@@ -73,10 +73,16 @@ export class Fleet {
     for (const state of states) this.tile(state.deviceId).reportedOnline = state.online;
   }
 
-  /** Raises the unacknowledged anomalies (first paint: Danger before any live event). */
+  /**
+   * Raises the unacknowledged anomalies (first paint: Danger before any live event) and clears
+   * those acknowledged since (a reload after the live stream missed events).
+   */
   loadAlerts(anomalies: readonly AnomalyView[]): void {
     for (const anomaly of anomalies) {
-      if (anomaly.acknowledgedAt !== null) continue;
+      if (anomaly.acknowledgedAt !== null) {
+        this.tiles.get(anomaly.deviceId)?.acknowledge(anomaly.id);
+        continue;
+      }
       this.tile(anomaly.deviceId).raise({
         anomalyId: anomaly.id,
         type: anomaly.type,

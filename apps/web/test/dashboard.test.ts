@@ -3,6 +3,9 @@
  * PostgreSQL) in Debian's Chromium: sign-in (a wrong password answered at once), server-rendered
  * first paint, a published reading appearing live on the overview and the device page, the live
  * indicator across a server restart with what was published meanwhile shown afterwards, a
+ * simulated device turning Danger (red, blinking, labelled) when a tamper fault is injected until
+ * an operator acknowledges it, an anomaly's evidence anchored on the embedded chain and verified
+ * from the alerts page, an alert raised while the live stream is down shown once it resumes, a
  * command acknowledged live, and rejected messages in the dead-letter view.
  * Screenshots go to artifacts/screenshots/.
  */
@@ -12,6 +15,7 @@ import { join } from 'node:path';
 import { freePort } from '@vigil/testkit';
 import mqtt from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { type SimulatedSensor, startSimulatedSensor } from './simulated-sensor';
 import {
   createUser,
   ensureBuild,
@@ -114,6 +118,52 @@ function tileShows(page: Page, device: string, metric: string, text: string, tim
   );
 }
 
+type AnomalyRow = {
+  id: string;
+  deviceId: string;
+  type: string;
+  severity: string;
+  acknowledgedAt: string | null;
+  evidence: { status: string } | null;
+};
+
+/** The stored anomalies of `device`, newest first, through the REST API. */
+async function anomaliesOf(device: string): Promise<AnomalyRow[]> {
+  const response = await fetch(`${origin}/anomalies?deviceId=${device}`, {
+    headers: { cookie: await sessionCookie() },
+  });
+  if (!response.ok) throw new Error(`GET /anomalies answered ${response.status}`);
+  return ((await response.json()) as { anomalies: AnomalyRow[] }).anomalies;
+}
+
+/** Waits until `device` has an anomaly, and returns the newest. */
+function firstAnomaly(device: string, timeoutMs: number): Promise<AnomalyRow> {
+  return until(async () => (await anomaliesOf(device))[0], timeoutMs);
+}
+
+/** Waits until the tile of `device` says `health` ('danger' or 'safe'). */
+function tileHealth(page: Page, device: string, health: 'danger' | 'safe', timeout: number) {
+  return page
+    .locator(`[data-testid=device-tile][data-device="${device}"][data-health=${health}]`)
+    .waitFor({ timeout });
+}
+
+/** How the tile of `device` looks: its running animation, edge colour and Danger/Safe label. */
+function tileLook(page: Page, device: string) {
+  return page.evaluate((d) => {
+    const tile = document.querySelector(`[data-testid=device-tile][data-device="${d}"]`);
+    if (tile === null) throw new Error(`no tile for ${d}`);
+    const style = getComputedStyle(tile);
+    const [r = 0, g = 0, b = 0] = (style.borderLeftColor.match(/\d+/g) ?? []).map(Number);
+    return {
+      animation: style.animationName,
+      running: tile.getAnimations().length > 0,
+      red: r > 150 && g < 100 && b < 100,
+      label: tile.querySelector('[data-testid=health]')?.textContent?.trim() ?? '',
+    };
+  }, device);
+}
+
 test(
   'signing in: a visitor is sent to the sign-in page and gets in with the right password',
   async () => {
@@ -200,7 +250,6 @@ test(
     await expect(
       page.locator('[data-device="web-live-1"] [data-testid=presence]').textContent(),
     ).resolves.toContain('Online');
-    await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
     await page.close();
   },
   TEST_MS,
@@ -244,11 +293,109 @@ test(
       () => document.documentElement.scrollWidth - window.innerWidth,
     );
     expect(overflow).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: join(SCREENSHOTS, 'device.png'), fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'device-375px.png'), fullPage: true });
     await page.close();
   },
   TEST_MS,
 );
+
+test('a simulated device turns Danger when a tamper fault is injected, blinks, and stops once acknowledged', async () => {
+  const device = 'web-sim-1';
+  const sensor: SimulatedSensor = await startSimulatedSensor({
+    url: services.mqtt.url,
+    deviceId: device,
+    intervalMs: 500,
+    seed: 6,
+  });
+  try {
+    await stored(device);
+    const page = await open('/');
+    await tileHealth(page, device, 'safe', 10_000);
+    expect(await tileLook(page, device)).toMatchObject({ animation: 'none', running: false });
+
+    // One reading of the simulator's tamper fault: motion, a hand at the enclosure, warming.
+    const injected = performance.now();
+    await sensor.inject('tamper', 1);
+    await tileHealth(page, device, 'danger', 15_000);
+    console.log(`tamper injected -> Danger shown: ${(performance.now() - injected).toFixed(0)} ms`);
+    const danger = await tileLook(page, device);
+    expect(danger.animation).toContain('blink');
+    expect(danger.running).toBe(true);
+    expect(danger.red).toBe(true);
+    // Colour is never the only signal: the tile says Danger and names the anomaly.
+    expect(danger.label).toContain('Danger');
+    const tile = page.locator(`[data-testid=device-tile][data-device="${device}"]`);
+    await expect(tile.getByTestId('open-alert').textContent()).resolves.toContain('tamper');
+    await expect(page.locator('.danger-count').textContent()).resolves.toMatch(/\d+ in danger/);
+    const anomaly = await firstAnomaly(device, 10_000);
+    expect(anomaly.type).toBe('tamper');
+    expect(sensor.sent().tamper).toBe(1);
+    await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
+
+    // The device page, opened directly, shows the Danger and the anomaly with its severity.
+    const devicePage = await open(`/fleet/${device}`);
+    await expect(devicePage.getByTestId('health').textContent()).resolves.toContain('Danger');
+    const row = devicePage.locator(`[data-testid=anomaly-row][data-anomaly="${anomaly.id}"]`);
+    await row.waitFor({ timeout: 5000 });
+    await expect(row.textContent()).resolves.toContain(anomaly.severity);
+    await devicePage.locator('.uplot').first().waitFor({ timeout: 5000 });
+    await devicePage.screenshot({ path: join(SCREENSHOTS, 'device.png'), fullPage: true });
+    await devicePage.close();
+
+    await tile.getByRole('button', { name: 'Acknowledge' }).click();
+    await tileHealth(page, device, 'safe', 10_000);
+    const calm = await tileLook(page, device);
+    expect(calm).toMatchObject({ animation: 'none', running: false, red: false });
+    expect(calm.label).toContain('Safe');
+    // Recorded on the server: a fresh page stays Safe.
+    await until(
+      async () => ((await anomaliesOf(device))[0]?.acknowledgedAt ? true : undefined),
+      10_000,
+    );
+    await page.reload();
+    await page.locator('[data-testid=live-status][data-status=live]').waitFor({ timeout: 10_000 });
+    await tileHealth(page, device, 'safe', 10_000);
+    await page.close();
+  } finally {
+    await sensor.stop();
+  }
+}, 60_000);
+
+test('the alerts page lists the newest anomaly first with its evidence, and verifies it on chain', async () => {
+  const device = 'web-evi-1';
+  await publish(device, { temperature: 21 });
+  await stored(device);
+  // Outside the physical range of temperature: a spike by the rules from the first message.
+  await publish(device, { temperature: 480 });
+  const anomaly = await firstAnomaly(device, 15_000);
+  expect(anomaly.type).toBe('spike');
+
+  const page = await open('/alerts');
+  const newest = page.locator('[data-testid=anomaly-row]').first();
+  await page
+    .locator(`[data-testid=anomaly-row][data-anomaly="${anomaly.id}"]`)
+    .waitFor({ timeout: 10_000 });
+  await expect(newest.getAttribute('data-anomaly')).resolves.toBe(anomaly.id);
+  await expect(newest.textContent()).resolves.toContain(device);
+  // The embedded chain anchors within seconds; the row updates live when it has.
+  await page
+    .locator(`[data-testid=anomaly-row][data-anomaly="${anomaly.id}"][data-evidence=anchored]`)
+    .waitFor({ timeout: 45_000 });
+  const evidence = await newest.locator('td', { hasText: 'anchored' }).textContent();
+  expect(evidence).toMatch(/batch \d+/);
+  expect(evidence).toMatch(/tx 0x[0-9a-f]+/);
+  expect(evidence).toMatch(/block \d+/);
+
+  await newest.getByRole('button', { name: 'Verify on chain' }).click();
+  const verdict = page.getByTestId('verdict');
+  await verdict.waitFor({ timeout: 15_000 });
+  const text = await verdict.textContent();
+  expect(text).toContain('✓ Verified on chain');
+  expect(text).toContain(`anomaly ${anomaly.id}`);
+  expect(text).toMatch(/tx 0x[0-9a-f]+, block \d+/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'alerts.png'), fullPage: true });
+  await page.close();
+}, 60_000);
 
 test('the live indicator shows a dropped connection, and a reading sent meanwhile appears after it returns', async () => {
   await publish('web-gap-1', { temperature: 1 });
@@ -269,6 +416,49 @@ test('the live indicator shows a dropped connection, and a reading sent meanwhil
   vigil = await startVigil(vigilVars);
   await page.locator('[data-testid=live-status][data-status=live]').waitFor({ timeout: 30_000 });
   await tileShows(page, 'web-gap-1', 'temperature', '77', 10_000);
+  await page.close();
+}, 60_000);
+
+test('an anomaly raised while the live connection is down is shown once the stream resumes', async () => {
+  const device = 'web-gap-2';
+  await publish(device, { temperature: 20 });
+  await stored(device);
+  const page = await open('/');
+  const streams: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/trpc/events.live')) streams.push(request.url());
+  });
+  // One event first: the page resumes from the last event id it holds.
+  await publish(device, { temperature: 21 });
+  await tileShows(page, device, 'temperature', '21', 5000);
+  await tileHealth(page, device, 'safe', 5000);
+
+  await vigil.stop();
+  await page
+    .locator('[data-testid=live-status][data-status=reconnecting]')
+    .waitFor({ timeout: 30_000 });
+  // The stream stays down until the anomaly exists, so it is raised while the page is not
+  // listening and only the resumed stream can tell it.
+  await page.route('**/trpc/events.live**', (route) => route.abort('connectionrefused'));
+  await publish(device, { temperature: 480 });
+  vigil = await startVigil(vigilVars);
+  const anomaly = await firstAnomaly(device, 20_000);
+  expect(anomaly.type).toBe('spike');
+  await expect(page.getByTestId('live-status').getAttribute('data-status')).resolves.not.toBe(
+    'live',
+  );
+  expect(await tileLook(page, device)).toMatchObject({ running: false });
+
+  const before = streams.length;
+  await page.unroute('**/trpc/events.live**');
+  await page.locator('[data-testid=live-status][data-status=live]').waitFor({ timeout: 30_000 });
+  await tileHealth(page, device, 'danger', 10_000);
+  await expect(
+    page.locator(`[data-device="${device}"] [data-testid=open-alert]`).textContent(),
+  ).resolves.toContain('spike');
+  // The stream that came back asked to resume after the last event the page held.
+  const resumed = streams.slice(before).map((url) => decodeURIComponent(url));
+  expect(resumed.some((url) => /"lastEventId":"\d+"/.test(url))).toBe(true);
   await page.close();
 }, 60_000);
 
@@ -333,17 +523,6 @@ test(
     });
     await row.waitFor({ timeout: 5000 });
     await expect(row.textContent()).resolves.toContain('{not json');
-    await page.close();
-  },
-  TEST_MS,
-);
-
-test(
-  'the alerts page renders',
-  async () => {
-    const page = await open('/alerts');
-    await page.locator('h1', { hasText: 'Alerts' }).waitFor({ timeout: 5000 });
-    await page.screenshot({ path: join(SCREENSHOTS, 'alerts.png'), fullPage: true });
     await page.close();
   },
   TEST_MS,

@@ -289,6 +289,10 @@ test(
       { timeout: 5000 },
     );
     await page.locator('.uplot').first().waitFor({ timeout: 5000 });
+    // History over the last 24 hours holds the readings of this very minute.
+    await page
+      .locator('section[aria-labelledby=history-h] .note', { hasText: /[1-9]\d* buckets? of/ })
+      .waitFor({ timeout: 10_000 });
     const overflow = await page.evaluate(
       () => document.documentElement.scrollWidth - window.innerWidth,
     );

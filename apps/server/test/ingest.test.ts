@@ -4,8 +4,12 @@
  * deduplication, last_seen and device auto-registration.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { resolve } from 'node:path';
 import { type RunningMosquitto, sharedPostgres, startMosquitto } from '@vigil/testkit';
 import { sql } from 'drizzle-orm';
+import { Registry } from 'prom-client';
+import { createDetection } from '../src/detection';
+import { createLogger } from '../src/log';
 import { type Database, openDatabase } from '../src/telemetry/database';
 import {
   count,
@@ -301,9 +305,13 @@ describe('a scorer behind the commit', () => {
   test('stops ingest reading while it lags, and nothing is lost once it catches up', async () => {
     // A scorer that holds every committed reading until released.
     const held: unknown[] = [];
+    const waiting: Array<() => void> = [];
     let scored = 0;
     const sink = {
-      submit: (readings: readonly unknown[]) => void held.push(...readings),
+      submit: (readings: readonly unknown[]) => {
+        held.push(...readings);
+        return new Promise<void>((resolve) => waiting.push(resolve));
+      },
       get backlog() {
         return held.length;
       },
@@ -352,6 +360,7 @@ describe('a scorer behind the commit', () => {
       const release = setInterval(() => {
         scored += held.length;
         held.length = 0;
+        for (const resolve of waiting.splice(0)) resolve();
       }, 10);
       try {
         await until(async () => (await stored()) === 2_000, 20_000, '2,000 readings');
@@ -361,6 +370,92 @@ describe('a scorer behind the commit', () => {
       }
     } finally {
       await slow.ingest.stop();
+    }
+  }, 60_000);
+});
+
+describe('scoring before acknowledging', () => {
+  test('readings committed but not scored when ingest dies are delivered again and scored once', async () => {
+    const env = {
+      MQTT_CLIENT_ID: 'ingest-unscored',
+      MQTT_SHARE_GROUP: 'unscored',
+      MQTT_TOPIC_ROOT: 'unscored',
+      LEGACY_NODE: 'false',
+      LEGACY_DRONE: 'false',
+    };
+    await registerDevices(database, ['dev-u']);
+    const anomaliesOf = () =>
+      count(database, sql`SELECT count(*)::int AS n FROM anomalies WHERE device_id = 'dev-u'`);
+    const stored = () =>
+      count(database, sql`SELECT count(*)::int AS n FROM readings WHERE device_id = 'dev-u'`);
+    // A scorer that never finishes: the process "dies" after the commit, before scoring.
+    let received = 0;
+    const stuck = await runIngest(database, broker.url, env, {
+      submit: (readings) => {
+        received += readings.length;
+        return new Promise<void>(() => {});
+      },
+      backlog: 0,
+    });
+    const now = Date.now();
+    const lines = [21, 21.2, 480].map((temperature, i) =>
+      JSON.stringify({ ts: now + i, boot: 42, seq: 9000 + i, metrics: { temperature } }),
+    );
+    mosquittoPubLines(broker.port, 'unscored/dev-u/telemetry', lines);
+    await until(async () => (await stored()) === 3 && received === 3, 10_000, 'commit');
+    await stuck.ingest.stop();
+    expect(await anomaliesOf()).toBe(0);
+
+    // The next process resumes the session: the broker delivers the unacknowledged batch again.
+    const models = resolve(import.meta.dir, '../../../ml/models');
+    const detection = await createDetection({
+      database,
+      metrics: new Registry(),
+      log: createLogger('error'),
+      model: {
+        modelPath: resolve(models, 'detector.onnx'),
+        metadataPath: resolve(models, 'detector.json'),
+      },
+      topicRoot: 'unscored',
+    });
+    const resumed = await runIngest(database, broker.url, env, detection);
+    try {
+      await until(
+        async () => (await anomaliesOf()) === 1,
+        15_000,
+        'the out-of-range reading scored',
+      );
+      // Scored again by a process that never saw it (a crash between storing the anomaly and
+      // acknowledging): the reading keeps one anomaly.
+      const again = await createDetection({
+        database,
+        metrics: new Registry(),
+        log: createLogger('error'),
+        model: {
+          modelPath: resolve(models, 'detector.onnx'),
+          metadataPath: resolve(models, 'detector.json'),
+        },
+        topicRoot: 'unscored',
+      });
+      const payload = new TextEncoder().encode(lines[2]);
+      await again.submit([
+        {
+          deviceId: 'dev-u',
+          topic: 'unscored/dev-u/telemetry',
+          payload,
+          receivedAt: now + 2,
+          tsMs: now + 2,
+          boot: 42,
+          seq: 9002,
+          redelivered: true,
+        },
+      ]);
+      await again.close();
+      expect(await anomaliesOf()).toBe(1);
+      expect(await stored()).toBe(3);
+    } finally {
+      await resumed.ingest.stop();
+      await detection.close();
     }
   }, 60_000);
 });

@@ -30,6 +30,12 @@ export type CommittedReading = {
   seq: number;
   /** The ingest path's decode of `payload`; detection decodes the payload itself without it. */
   telemetry?: Telemetry;
+  /**
+   * Already stored when it arrived: the broker delivered it again because its acknowledgement
+   * never left (a crash or a reconnect before scoring finished). Scored only if this process has
+   * not scored it yet.
+   */
+  redelivered?: boolean;
 };
 
 export type DetectionOptions = {
@@ -47,8 +53,8 @@ export type DetectionOptions = {
 };
 
 export type Detection = {
-  /** Queues a committed batch for scoring (in order); never throws. */
-  submit(readings: readonly CommittedReading[]): void;
+  /** Queues a committed batch for scoring (in order); resolves once it is handled, never rejects. */
+  submit(readings: readonly CommittedReading[]): Promise<void>;
   /** Readings submitted and not yet scored (ingest stops reading while this is too high). */
   readonly backlog: number;
   /** Scores one batch now and returns the anomalies stored for it. */
@@ -81,12 +87,14 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
   const modelSha256 = Buffer.from(detector.metadata.modelSha256, 'hex');
   let tail: Promise<unknown> = Promise.resolve();
   let backlog = 0;
+  const scoredSessions = createScoredSessions(options.maxDevices ?? 100_000);
 
   const store = async (rows: NewAnomaly[]): Promise<Anomaly[]> => {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await database.transaction(async (tx) => {
-          const stored = await tx.insert(Anomalies).values(rows).returning();
+          // A reading scored before a crash and again after its redelivery keeps one anomaly.
+          const stored = await tx.insert(Anomalies).values(rows).onConflictDoNothing().returning();
           await options.onStored?.(tx, stored);
           return stored;
         });
@@ -98,7 +106,10 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
     }
   };
 
-  const scoreBatch = async (readings: readonly CommittedReading[]): Promise<Anomaly[]> => {
+  const scoreBatch = async (submitted: readonly CommittedReading[]): Promise<Anomaly[]> => {
+    // A redelivered reading this process already scored would look like a replay to its window.
+    const readings = submitted.filter((r) => !(r.redelivered && scoredSessions.has(r)));
+    for (const r of readings) scoredSessions.add(r);
     if (readings.length === 0) return [];
     const started = performance.now();
     const cutoffs = new Map<string, number>();
@@ -162,7 +173,7 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
       return backlog;
     },
     submit(readings) {
-      if (readings.length === 0) return;
+      if (readings.length === 0) return tail.then(() => undefined);
       metrics.queued.inc();
       backlog += readings.length;
       tail = tail.then(() =>
@@ -176,11 +187,33 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
             backlog -= readings.length;
           }),
       );
+      return tail.then(() => undefined);
     },
     idle: () => tail.then(() => undefined),
     async close() {
       await tail;
       await detector.close();
+    },
+  };
+}
+
+/**
+ * The newest (boot, seq) this process has scored per device, least recently used dropped beyond
+ * `max`: enough to tell a redelivery of something already scored from one scored by nobody yet.
+ */
+function createScoredSessions(max: number) {
+  const newest = new Map<string, { boot: number; seq: number }>();
+  return {
+    has(r: CommittedReading): boolean {
+      const last = newest.get(r.deviceId);
+      return last !== undefined && last.boot === r.boot && r.seq <= last.seq;
+    },
+    add(r: CommittedReading): void {
+      const last = newest.get(r.deviceId);
+      if (last !== undefined && last.boot === r.boot && r.seq <= last.seq) return;
+      newest.delete(r.deviceId);
+      newest.set(r.deviceId, { boot: r.boot, seq: r.seq });
+      if (newest.size > max) newest.delete(newest.keys().next().value as string);
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   pgTable,
   text,
   timestamp,
+  unique,
 } from 'drizzle-orm/pg-core';
 import { bytea } from '../telemetry/bytea';
 
@@ -43,6 +44,13 @@ export const Anomalies = pgTable(
   (table) => [
     index('anomalies_detected_at_idx').on(table.detectedAt.desc()),
     index('anomalies_device_detected_at_idx').on(table.deviceId, table.detectedAt.desc()),
+    // One verdict per reading: scoring a redelivered reading again never stores a second anomaly.
+    unique('anomalies_reading_key').on(
+      table.deviceId,
+      table.readingTs,
+      table.readingBoot,
+      table.readingSeq,
+    ),
   ],
 );
 

@@ -12,6 +12,8 @@ import { type IngestItem, type ReadingItem, rejectedItem } from './intake';
 export type FlushResult = {
   /** Readings inserted by this flush (not duplicates), in batch order. */
   inserted: Array<ReadingItem & IngestItem>;
+  /** Readings that were already stored before this flush (redelivered by the broker). */
+  redelivered: Array<ReadingItem & IngestItem>;
   duplicates: number;
   /** Dead letters written, with the items' (possibly updated) reasons. */
   rejected: IngestItem[];
@@ -91,11 +93,19 @@ export function createFlushWriter(
       else existing.add(readingKey(row.id, Number(row.t), Number(row.b), Number(row.s)));
     }
     for (const id of toRegister.keys()) devices.add(id);
-    const inserted =
-      existing.size === 0
-        ? unique
-        : unique.filter((r) => !existing.has(readingKey(r.deviceId, r.tsMs, r.boot, r.seq)));
-    return { inserted, duplicates: accepted.length - inserted.length, rejected, registered };
+    const inserted: Array<ReadingItem & IngestItem> = [];
+    const redelivered: Array<ReadingItem & IngestItem> = [];
+    for (const r of unique) {
+      if (existing.has(readingKey(r.deviceId, r.tsMs, r.boot, r.seq))) redelivered.push(r);
+      else inserted.push(r);
+    }
+    return {
+      inserted,
+      redelivered,
+      duplicates: accepted.length - inserted.length,
+      rejected,
+      registered,
+    };
   };
 }
 

@@ -33,7 +33,10 @@ export type IngestDeps = {
  * queueing without limit (the broker holds the rest, unacknowledged).
  */
 export type CommittedSink = {
-  submit(readings: FlushResult['inserted']): void;
+  /** Resolves once the readings are handled; the batch is acknowledged to the broker only then. */
+  submit(
+    readings: Array<FlushResult['inserted'][number] & { redelivered?: boolean }>,
+  ): Promise<void>;
   readonly backlog: number;
 };
 
@@ -81,6 +84,8 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     }
   };
   const sink = deps.committed;
+  /** Acknowledgements in batch order, each after its batch's sink work. */
+  let acknowledged: Promise<void> = Promise.resolve();
   const sinkLimit = config.ingest.maxInflight;
   let sinkTimer: ReturnType<typeof setInterval> | null = null;
   const watchSink = () => {
@@ -104,16 +109,25 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
     write: createFlushWriter(database, devices, config.ingest.unknownDevices),
     committed: (items, result, elapsedMs) => {
       try {
-        acknowledge(items);
+        // With a sink (detection) the acknowledgement waits until it has scored the batch, so a
+        // crash in between makes the broker deliver the batch again and nothing goes unscored.
+        const handled =
+          sink === undefined
+            ? undefined
+            : sink.submit([
+                ...result.inserted,
+                ...result.redelivered.map((r) => ({ ...r, redelivered: true })),
+              ]);
+        acknowledged = acknowledged
+          .then(() => handled)
+          .then(() => acknowledge(items))
+          .catch((error: unknown) => log.error('acknowledging a batch failed', { error }));
+        if (handled !== undefined) watchSink();
         record(metrics, items, result, elapsedMs);
         for (const id of result.registered)
           bus.publish({ type: 'device_registered', deviceId: id });
         for (const r of result.inserted) {
           bus.publish({ type: 'telemetry', deviceId: r.deviceId, ts: r.tsMs, metrics: r.metrics });
-        }
-        if (sink !== undefined && result.inserted.length > 0) {
-          sink.submit(result.inserted);
-          watchSink();
         }
       } catch (error) {
         log.error('post-commit step failed', { error });
@@ -164,7 +178,9 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
       if (sinkTimer !== null) clearInterval(sinkTimer);
       for (const consumer of consumers) consumer.pause();
       // With the database down nothing can commit; the broker keeps the unacknowledged messages.
-      if (!batcher.failing) await Promise.race([batcher.flush(), Bun.sleep(STOP_FLUSH_MS)]);
+      if (!batcher.failing) {
+        await Promise.race([batcher.flush().then(() => acknowledged), Bun.sleep(STOP_FLUSH_MS)]);
+      }
       await Promise.all(consumers.map((c) => c.stop()));
       await batcher.stop();
     },

@@ -1,0 +1,1 @@
+ALTER TABLE "anomalies" ADD CONSTRAINT "anomalies_reading_key" UNIQUE("device_id","reading_ts","reading_boot","reading_seq");

@@ -35,6 +35,13 @@ export class RowCounter {
     await this.#loop;
   }
 
+  /** Adds a sample taken elsewhere (e.g. by waitForDrain), keeping the samples in time order. */
+  record(sample: Sample): void {
+    let i = this.samples.length;
+    while (i > 0 && (this.samples[i - 1] as Sample).at > sample.at) i -= 1;
+    this.samples.splice(i, 0, sample);
+  }
+
   async count(): Promise<number> {
     return Number((await this.sql`SELECT count(*)::int AS n FROM readings`)[0]?.n ?? 0);
   }
@@ -91,8 +98,13 @@ export async function waitForDrain(
   let last = -1;
   let since = Date.now();
   while (Date.now() < deadline) {
+    const at = Date.now();
     const rows = await counter.count();
-    if (rows >= target) return;
+    if (rows >= target) {
+      // The sampler may not have seen the last rows yet: keep this observation for its timeline.
+      counter.record({ at, rows });
+      return;
+    }
     if (rows !== last) {
       last = rows;
       since = Date.now();

@@ -63,6 +63,23 @@ async function main(): Promise<void> {
     }
   };
 
+  // Registered before anything starts: a signal during the start (or the instant after the start
+  // line is written) still closes what is running, in reverse order.
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      log.warn('second signal: exiting without a clean shutdown', { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    log.info('shutting down', { signal });
+    await closeAll();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
   try {
     const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
     stack.push({ name: 'database', close: () => database.close() });
@@ -225,21 +242,6 @@ async function main(): Promise<void> {
     await closeAll();
     process.exit(1);
   }
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) {
-      log.warn('second signal: exiting without a clean shutdown', { signal });
-      process.exit(1);
-    }
-    stopping = true;
-    log.info('shutting down', { signal });
-    await closeAll();
-    log.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 /** Stops accepting, lets in-flight requests finish briefly, then closes what is left (SSE). */

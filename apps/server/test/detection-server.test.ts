@@ -1,27 +1,15 @@
 /** The server as it ships (`bun src/main.ts`): a model that cannot be loaded stops the start. */
 import { afterAll, expect, test } from 'bun:test';
-import { join } from 'node:path';
+import { SERVER_MAIN, serverEnv } from './support/server-process';
 
-const MAIN = join(import.meta.dir, '../src/main.ts');
 const children: Bun.Subprocess[] = [];
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-/** The parent's environment without Vigil's variables, plus `vars`. */
-function env(vars: Record<string, string>): Record<string, string> {
-  const clean: Record<string, string> = {};
-  const ours =
-    /^(PORT|HOST|DATA_DIR|DATABASE_URL|MQTT_|INGEST_|LEGACY_|UNKNOWN_DEVICES|LOG_LEVEL|ADMIN_|TLS_|BROKER_ACCESS|SECURE_COOKIES|DEVICE_OFFLINE|MODEL_|DETECTION_|CHAIN_|EVIDENCE_)/;
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !ours.test(key)) clean[key] = value;
-  }
-  return { ...clean, ...vars };
-}
-
 test('a missing model stops the server at start, naming the file', async () => {
-  const child = Bun.spawn(['bun', MAIN], {
-    env: env({
+  const child = Bun.spawn(['bun', SERVER_MAIN], {
+    env: serverEnv({
       PORT: '0',
       MQTT_PORT: '0',
       DATA_DIR: 'memory://',
@@ -38,8 +26,8 @@ test('a missing model stops the server at start, naming the file', async () => {
 }, 60_000);
 
 test('an ingest-only server (DETECTION_ENABLED=false) loads no model and says so', async () => {
-  const child = Bun.spawn(['bun', MAIN], {
-    env: env({
+  const child = Bun.spawn(['bun', SERVER_MAIN], {
+    env: serverEnv({
       PORT: '0',
       MQTT_PORT: '0',
       DATA_DIR: 'memory://',

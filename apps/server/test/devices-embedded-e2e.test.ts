@@ -6,28 +6,19 @@
  * broker where anyone may publish.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { SERVER_MAIN, serverEnv } from './support/server-process';
 
-const MAIN = join(import.meta.dir, '../src/main.ts');
 const ADMIN_PASSWORD = 'embedded e2e admin password';
 const asAdmin = {
   authorization: `Basic ${Buffer.from(`root:${ADMIN_PASSWORD}`).toString('base64')}`,
 };
-const OURS =
-  /^(PORT|HOST|DATA_DIR|DATABASE_URL|MQTT_|INGEST_|LEGACY_|UNKNOWN_DEVICES|LOG_LEVEL|ADMIN_|TLS_|BROKER_ACCESS|SECURE_COOKIES|DEVICE_OFFLINE|MODEL_|DETECTION_|CHAIN_|EVIDENCE_)/;
-
 type Server = { http: string; mqtt: string; brokerAccess: string; stop(): Promise<void> };
 
 /** Starts the server with only `vars` set among Vigil's variables; resolves on 'vigil started'. */
 async function startServer(vars: Record<string, string>): Promise<Server> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !OURS.test(key)) env[key] = value;
-  }
-  const child = Bun.spawn(['bun', MAIN], {
-    env: {
-      ...env,
+  const child = Bun.spawn(['bun', SERVER_MAIN], {
+    env: serverEnv({
       PORT: '0',
       MQTT_PORT: '0',
       DATA_DIR: 'memory://',
@@ -35,7 +26,7 @@ async function startServer(vars: Record<string, string>): Promise<Server> {
       ADMIN_PASSWORD,
       INGEST_FLUSH_MS: '5',
       ...vars,
-    },
+    }),
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'inherit',

@@ -408,26 +408,8 @@ describe('scoring before acknowledging', () => {
 
     // The next process resumes the session: the broker delivers the unacknowledged batch again.
     const models = resolve(import.meta.dir, '../../../ml/models');
-    const detection = await createDetection({
-      database,
-      metrics: new Registry(),
-      log: createLogger('error'),
-      model: {
-        modelPath: resolve(models, 'detector.onnx'),
-        metadataPath: resolve(models, 'detector.json'),
-      },
-      topicRoot: 'unscored',
-    });
-    const resumed = await runIngest(database, broker.url, env, detection);
-    try {
-      await until(
-        async () => (await anomaliesOf()) === 1,
-        15_000,
-        'the out-of-range reading scored',
-      );
-      // Scored again by a process that never saw it (a crash between storing the anomaly and
-      // acknowledging): the reading keeps one anomaly.
-      const again = await createDetection({
+    const startDetection = () =>
+      createDetection({
         database,
         metrics: new Registry(),
         log: createLogger('error'),
@@ -437,6 +419,17 @@ describe('scoring before acknowledging', () => {
         },
         topicRoot: 'unscored',
       });
+    const detection = await startDetection();
+    const resumed = await runIngest(database, broker.url, env, detection);
+    try {
+      await until(
+        async () => (await anomaliesOf()) === 1,
+        15_000,
+        'the out-of-range reading scored',
+      );
+      // Scored again by a process that never saw it (a crash between storing the anomaly and
+      // acknowledging): the reading keeps one anomaly.
+      const again = await startDetection();
       const payload = new TextEncoder().encode(lines[2]);
       await again.submit([
         {

@@ -4,10 +4,9 @@
  * SIGTERM stops everything cleanly.
  */
 import { afterAll, expect, test } from 'bun:test';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { eventuallyValue, SERVER_MAIN, serverEnv } from './support/server-process';
 
-const MAIN = join(import.meta.dir, '../src/main.ts');
 const ADMIN_PASSWORD = 'main test admin password';
 /** HTTP Basic as the first admin, created from ADMIN_USER/ADMIN_PASSWORD on first start. */
 const asAdmin = {
@@ -17,22 +16,6 @@ const children: Bun.Subprocess[] = [];
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
 });
-
-/** The parent's environment without any Vigil variable, plus `vars`. */
-function env(vars: Record<string, string>): Record<string, string> {
-  const clean: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (
-      value !== undefined &&
-      !/^(PORT|HOST|DATA_DIR|DATABASE_URL|MQTT_|INGEST_|LEGACY_|UNKNOWN_DEVICES|LOG_LEVEL|ADMIN_|TLS_|BROKER_ACCESS|SECURE_COOKIES|DEVICE_OFFLINE)/.test(
-        key,
-      )
-    ) {
-      clean[key] = value;
-    }
-  }
-  return { ...clean, ...vars };
-}
 
 /** Reads JSON log lines from `stream` until one satisfies `match`, or fails after `timeoutMs`. */
 async function waitForLog(
@@ -67,19 +50,9 @@ async function* jsonLines(stream: ReadableStream<Uint8Array>) {
   }
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await Bun.sleep(100);
-  }
-}
-
 test('a bad variable stops the server with its name and what was expected', async () => {
-  const child = Bun.spawn(['bun', MAIN], {
-    env: env({ PORT: 'eighty' }),
+  const child = Bun.spawn(['bun', SERVER_MAIN], {
+    env: serverEnv({ PORT: 'eighty' }),
     stdout: 'pipe',
     stderr: 'pipe',
   });
@@ -91,8 +64,8 @@ test('a bad variable stops the server with its name and what was expected', asyn
 });
 
 test('a broker access that does not fit the broker stops the server, naming the variable', async () => {
-  const child = Bun.spawn(['bun', MAIN], {
-    env: env({ MQTT_URL: 'mqtt://127.0.0.1:1', BROKER_ACCESS: 'registry' }),
+  const child = Bun.spawn(['bun', SERVER_MAIN], {
+    env: serverEnv({ MQTT_URL: 'mqtt://127.0.0.1:1', BROKER_ACCESS: 'registry' }),
     stdout: 'pipe',
     stderr: 'pipe',
   });
@@ -104,8 +77,8 @@ test('a broker access that does not fit the broker stops the server, naming the 
 });
 
 test('embedded mode: publish over MQTT, read over HTTP, stop on SIGTERM', async () => {
-  const child = Bun.spawn(['bun', MAIN], {
-    env: env({
+  const child = Bun.spawn(['bun', SERVER_MAIN], {
+    env: serverEnv({
       PORT: '0',
       MQTT_PORT: '0',
       DATA_DIR: 'memory://',
@@ -124,7 +97,7 @@ test('embedded mode: publish over MQTT, read over HTTP, stop on SIGTERM', async 
     database: 'pglite:memory://',
   });
   const http = String(started.http);
-  const health = await until(async () => {
+  const health = await eventuallyValue(async () => {
     const response = await fetch(`${http}/health`);
     return response.status === 200 ? response.json() : undefined;
   }, 10_000);
@@ -153,7 +126,7 @@ test('embedded mode: publish over MQTT, read over HTTP, stop on SIGTERM', async 
   );
   await publisher.endAsync();
 
-  const telemetry = await until(async () => {
+  const telemetry = await eventuallyValue(async () => {
     const response = await fetch(`${http}/devices/sim-1/telemetry`, asAdmin);
     const body = (await response.json()) as { readings?: unknown[] };
     return body.readings?.length === 1 ? body : undefined;

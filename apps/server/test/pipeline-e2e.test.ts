@@ -5,12 +5,11 @@
  * device over the API so it can log in to the embedded broker.
  */
 import { afterAll, expect, test } from 'bun:test';
-import { join } from 'node:path';
 import { startLocalChain } from '@vigil/contracts/local-chain';
 import mqtt from 'mqtt';
 import { freshRegistry, rpcProxy } from './evidence-support';
+import { eventuallyValue, SERVER_MAIN, serverEnv } from './support/server-process';
 
-const MAIN = join(import.meta.dir, '../src/main.ts');
 const ADMIN_PASSWORD = 'pipeline test admin password';
 const asAdmin = {
   headers: { authorization: `Basic ${Buffer.from(`root:${ADMIN_PASSWORD}`).toString('base64')}` },
@@ -19,17 +18,6 @@ const children: Bun.Subprocess[] = [];
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
 });
-
-/** The parent's environment without Vigil's variables, plus `vars`. */
-function env(vars: Record<string, string>): Record<string, string> {
-  const clean: Record<string, string> = {};
-  const ours =
-    /^(PORT|HOST|DATA_DIR|DATABASE_URL|MQTT_|INGEST_|LEGACY_|UNKNOWN_DEVICES|LOG_LEVEL|ADMIN_|TLS_|BROKER_ACCESS|SECURE_COOKIES|DEVICE_OFFLINE|MODEL_|DETECTION_|CHAIN_|EVIDENCE_)/;
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !ours.test(key)) clean[key] = value;
-  }
-  return { ...clean, ...vars };
-}
 
 /** The first JSON log line on `stream` that satisfies `match`. */
 async function waitForLog(
@@ -49,16 +37,6 @@ async function waitForLog(
     }
   }
   throw new Error('the server exited before the expected log line');
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await Bun.sleep(200);
-  }
 }
 
 type AnomalyList = { anomalies?: Array<{ id: string; deviceId: string; type: string }> };
@@ -90,7 +68,7 @@ async function publishSpike(http: string, mqttUrl: string, deviceId: string): Pr
 }
 
 async function anomaliesOf(http: string, deviceId: string) {
-  return until(async () => {
+  return eventuallyValue(async () => {
     const body = (await (
       await fetch(`${http}/anomalies?deviceId=${deviceId}`, asAdmin)
     ).json()) as AnomalyList;
@@ -107,8 +85,8 @@ async function verifyResponse(http: string, anomalyId: string | undefined) {
 }
 
 test('a published out-of-range reading becomes an anomaly anchored on the local chain that verifies', async () => {
-  const child = Bun.spawn(['bun', MAIN], {
-    env: env({
+  const child = Bun.spawn(['bun', SERVER_MAIN], {
+    env: serverEnv({
       PORT: '0',
       MQTT_PORT: '0',
       DATA_DIR: 'memory://',
@@ -147,14 +125,14 @@ test('a published out-of-range reading becomes an anomaly anchored on the local 
   }
   await device.endAsync();
 
-  const anomalies = await until(async () => {
+  const anomalies = await eventuallyValue(async () => {
     const body = (await (await fetch(`${http}/anomalies`, asAdmin)).json()) as AnomalyList;
     return body.anomalies !== undefined && body.anomalies.length > 0 ? body.anomalies : undefined;
   }, 20_000);
   expect(anomalies).toHaveLength(1);
   expect(anomalies[0]).toMatchObject({ deviceId: 'lab-7', type: 'spike' });
 
-  const verified = await until(async () => {
+  const verified = await eventuallyValue(async () => {
     const response = await fetch(`${http}/anomalies/${anomalies[0]?.id}/evidence/verify`, asAdmin);
     const body = (await response.json()) as { verified?: boolean };
     return body.verified === true ? body : undefined;
@@ -171,8 +149,8 @@ test('with its chain down the server starts, ingests and detects; anchoring catc
   const proxy = rpcProxy(node.url);
   proxy.setDown(true);
   try {
-    const child = Bun.spawn(['bun', MAIN], {
-      env: env({
+    const child = Bun.spawn(['bun', SERVER_MAIN], {
+      env: serverEnv({
         PORT: '0',
         MQTT_PORT: '0',
         DATA_DIR: 'memory://',
@@ -201,7 +179,7 @@ test('with its chain down the server starts, ingests and detects; anchoring catc
     });
 
     proxy.setDown(false);
-    const verified = await until(async () => {
+    const verified = await eventuallyValue(async () => {
       const { body } = await verifyResponse(http, anomaly?.id);
       return body.verified === true ? body : undefined;
     }, 45_000);
@@ -225,8 +203,8 @@ test('with its chain down the server starts, ingests and detects; anchoring catc
 test('a chain that answers without a registry at EVIDENCE_CONTRACT stops the start, naming it', async () => {
   const node = await startLocalChain();
   try {
-    const child = Bun.spawn(['bun', MAIN], {
-      env: env({
+    const child = Bun.spawn(['bun', SERVER_MAIN], {
+      env: serverEnv({
         PORT: '0',
         MQTT_PORT: '0',
         DATA_DIR: 'memory://',

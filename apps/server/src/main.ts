@@ -23,7 +23,7 @@ import { EvidenceChainError } from './evidence/chain';
 import { enqueueEvidence } from './evidence/outbox';
 import { createEvidenceQueries } from './evidence/queries';
 import { startEvidence } from './evidence/start';
-import { type Ingest, startIngest } from './ingest';
+import { type Ingest, type Membership, startIngest, startMembership } from './ingest';
 import { createLogger } from './log';
 import { type Database, openDatabase } from './telemetry/database';
 import { createTelemetryQueries } from './telemetry/queries';
@@ -88,6 +88,22 @@ async function main(): Promise<void> {
       if (admin !== null) log.info('first admin created', { username: admin.username });
     }
 
+    // Replicas sharing a group on an external broker announce themselves before any consumer
+    // connects, so a dead one's sessions are adopted and a restarting one's are not. The embedded
+    // broker lives and dies with this process: no other replica can hold a session on it.
+    const membership: Membership | null =
+      config.mqtt.url !== undefined && config.mqtt.shareGroup !== ''
+        ? await startMembership({
+            database,
+            clientId: config.mqtt.clientId,
+            shareGroup: config.mqtt.shareGroup,
+            consumers: config.mqtt.consumers,
+            log,
+          })
+        : null;
+    // Closed after ingest (the stack unwinds in reverse): marked stopped once disconnected.
+    if (membership !== null) stack.push({ name: 'membership', close: () => membership.stop() });
+
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
     const bus = createEventBus({
@@ -144,6 +160,7 @@ async function main(): Promise<void> {
       bus,
       log,
       ...(detection === null ? {} : { committed: detection }),
+      ...(membership === null ? {} : { membership }),
     });
     stack.push({ name: 'ingest', close: () => ingest.stop() });
 

@@ -10,12 +10,17 @@ import type { Config } from '../config';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log';
 import type { Database } from '../telemetry/database';
+import { consumerClientId } from './adoption-plan';
 import { Batcher } from './batcher';
 import { createDeviceCache } from './device-cache';
 import { createFlushWriter, type FlushResult } from './flush-writer';
 import { type IngestItem, toIngestItem } from './intake';
+import type { Membership } from './members';
 import { createIngestMetrics, type IngestMetrics } from './metrics';
-import { MqttConsumer } from './mqtt-consumer';
+import { MqttConsumer, type MqttConsumerOptions } from './mqtt-consumer';
+import { type AdoptedSession, startTakeover, type Takeover } from './takeover';
+
+export { type Membership, startMembership } from './members';
 
 export type IngestDeps = {
   config: Config;
@@ -25,6 +30,11 @@ export type IngestDeps = {
   log: Logger;
   /** Receives each batch's newly stored readings after its commit (detection scores them). */
   committed?: CommittedSink;
+  /**
+   * The share group's membership (see members.ts): with it, ingest adopts the sessions of dead or
+   * stopped members. Started before ingest, so the member is announced before it connects.
+   */
+  membership?: Pick<Membership, 'clientId' | 'roster' | 'onRoster'>;
 };
 
 /**
@@ -73,12 +83,15 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
   if (url === undefined) throw new Error('ingest needs a broker URL (config.mqtt.url)');
   const metrics = createIngestMetrics(deps.metrics);
   const devices = createDeviceCache(database);
+  /** This process's own connections; adopted ones join `reading` only. */
   const consumers: MqttConsumer[] = [];
+  const reading = new Set<MqttConsumer>();
   // Reading pauses while either the batcher (database) or the committed sink (scoring) lags.
   const pausedBy = { batcher: false, sink: false };
+  const isPaused = () => pausedBy.batcher || pausedBy.sink;
   const applyPause = () => {
-    const paused = pausedBy.batcher || pausedBy.sink;
-    for (const consumer of consumers) {
+    const paused = isPaused();
+    for (const consumer of reading) {
       if (paused) consumer.pause();
       else consumer.resume();
     }
@@ -145,37 +158,79 @@ export async function startIngest(deps: IngestDeps): Promise<Ingest> {
 
   const intake = { topicRoot: config.mqtt.topicRoot, legacy: config.ingest.legacy };
   const filters = subscriptionFilters(config);
+  const openConsumer = (
+    clientId: string,
+    extra: Pick<MqttConsumerOptions, 'reconnect' | 'onEnded' | 'log'> = { log },
+  ) => {
+    const consumer = new MqttConsumer({
+      url,
+      clientId,
+      ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
+      ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+      ...(config.mqttTls !== undefined ? { tls: config.mqttTls } : {}),
+      filters,
+      shareGroup: config.mqtt.shareGroup,
+      receiveMaximum: Math.max(1, Math.floor(config.ingest.maxInflight / config.mqtt.consumers)),
+      onMessage: (message) => {
+        metrics.received.inc();
+        batcher.add(toIngestItem(message, intake));
+      },
+      ...extra,
+    });
+    reading.add(consumer);
+    if (isPaused()) consumer.pause();
+    return consumer;
+  };
+  // Stable ids: each connection owns a persistent session the broker keeps across restarts.
   for (let i = 0; i < config.mqtt.consumers; i += 1) {
-    consumers.push(
-      new MqttConsumer({
-        url,
-        // Stable ids: each connection owns a persistent session the broker keeps across restarts.
-        clientId: i === 0 ? config.mqtt.clientId : `${config.mqtt.clientId}-${i + 1}`,
-        ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
-        ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
-        ...(config.mqttTls !== undefined ? { tls: config.mqttTls } : {}),
-        filters,
-        shareGroup: config.mqtt.shareGroup,
-        receiveMaximum: Math.max(1, Math.floor(config.ingest.maxInflight / config.mqtt.consumers)),
-        onMessage: (message) => {
-          metrics.received.inc();
-          batcher.add(toIngestItem(message, intake));
-        },
-        log,
-      }),
-    );
+    consumers.push(openConsumer(consumerClientId(config.mqtt.clientId, i)));
   }
+
+  /** An orphaned session's connection, feeding the same batcher and acknowledgements. */
+  const adopt = (
+    sessionId: string,
+    ended: (ended: { takenOver: boolean }) => void,
+  ): AdoptedSession => {
+    const consumer = openConsumer(sessionId, {
+      reconnect: false,
+      onEnded: (how) => {
+        reading.delete(consumer);
+        ended(how);
+      },
+      log: log.child({ adopted: sessionId }),
+    });
+    void consumer.start();
+    return {
+      async release() {
+        reading.delete(consumer);
+        consumer.pause();
+        // What it delivered is committed and acknowledged on its own connection; anything left
+        // unacknowledged goes back to the owner's session and the unique key drops repeats.
+        const deadline = Date.now() + STOP_FLUSH_MS;
+        while (consumer.unacknowledged > 0 && !batcher.failing && Date.now() < deadline) {
+          await Bun.sleep(SINK_POLL_MS);
+        }
+        await consumer.stop();
+      },
+    };
+  };
+
   const ready = Promise.all(consumers.map((c) => c.start()));
   const waited = await Promise.race([
     ready.then(() => true),
     Bun.sleep(START_WAIT_MS).then(() => false),
   ]);
   if (!waited) log.warn('broker not reachable yet; ingest keeps retrying', { url: redact(url) });
+  const takeover: Takeover | null =
+    deps.membership === undefined
+      ? null
+      : startTakeover({ membership: deps.membership, adopt, log, metrics });
 
   return {
     connected: () => consumers.every((c) => c.ready),
     async stop() {
       if (sinkTimer !== null) clearInterval(sinkTimer);
+      await takeover?.stop();
       for (const consumer of consumers) consumer.pause();
       // With the database down nothing can commit; the broker keeps the unacknowledged messages.
       if (!batcher.failing) {

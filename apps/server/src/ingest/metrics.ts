@@ -1,5 +1,5 @@
 /** Prometheus instruments of the ingest path, registered once on the server's registry. */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type IngestMetrics = {
   received: Counter;
@@ -9,6 +9,8 @@ export type IngestMetrics = {
   batchSize: Histogram;
   flushSeconds: Histogram;
   publishToCommitSeconds: Histogram;
+  adoptions: Counter;
+  adopted: Gauge;
 };
 
 /** Creates the ingest instruments on `registry` (GET /metrics exposes them). */
@@ -55,6 +57,16 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
         0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06, 0.075, 0.1, 0.15, 0.2, 0.3,
         0.5, 0.75, 1, 2, 5, 10, 30, 60,
       ],
+      registers,
+    }),
+    adoptions: new Counter({
+      name: 'vigil_ingest_adoptions_total',
+      help: "Orphaned broker sessions (a dead or stopped replica's) this replica adopted",
+      registers,
+    }),
+    adopted: new Gauge({
+      name: 'vigil_ingest_adopted_sessions',
+      help: 'Orphaned broker sessions this replica holds now',
       registers,
     }),
   };

@@ -46,6 +46,13 @@ export type MqttConsumerOptions = {
   keepaliveSeconds?: number;
   /** MQTT 5 session expiry; the broker keeps our queue this long while we are away. */
   sessionExpirySeconds?: number;
+  /**
+   * Reconnect after the connection drops (default true). An adopted session's connection must not
+   * (it would fight the owner coming back for it); it ends and reports through `onEnded`.
+   */
+  reconnect?: boolean;
+  /** A connection without `reconnect` ended other than by stop(); `takenOver`: by the same id. */
+  onEnded?(ended: { takenOver: boolean }): void;
   onMessage(message: InboundMessage): void;
   log: Logger;
 };
@@ -57,6 +64,8 @@ export class UnsupportedBrokerUrlError extends Error {
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const UNSUPPORTED_PROTOCOL = new Set([1, 0x84]);
+/** MQTT 5 DISCONNECT reason: another connection with our client id took the session over. */
+const SESSION_TAKEN_OVER = 0x8e;
 
 /** Longest wait between reconnect attempts (jittered down to half of it). */
 const RECONNECT_MAX_MS = 2_000;
@@ -75,6 +84,11 @@ export class MqttConsumer {
   #paused = false;
   #stopped = false;
   #attempt = 0;
+  /** The broker asked for MQTT 3.1.1: the next connect is part of this one, not a reconnect. */
+  #downgraded = false;
+  #takenOver = false;
+  /** QoS 1 messages of the current connection not yet acknowledged. */
+  #unacknowledged = 0;
   #lastReceived = 0;
   #pingTimer: ReturnType<typeof setInterval> | null = null;
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -107,12 +121,20 @@ export class MqttConsumer {
     return this.#ready;
   }
 
+  /** QoS 1 messages received on the current connection and not yet acknowledged. */
+  get unacknowledged(): number {
+    return this.#unacknowledged;
+  }
+
   /** The MQTT protocol level in use: 5, or 4 (3.1.1) when the broker does not speak MQTT 5. */
   get protocolVersion(): 4 | 5 {
     return this.#protocolVersion;
   }
 
-  /** Opens the connection; resolves on the first successful subscription. Reconnects forever. */
+  /**
+   * Opens the connection; resolves on the first successful subscription (or, without
+   * `reconnect`, when the connection ends before it). Otherwise reconnects forever.
+   */
   start(): Promise<void> {
     const first = new Promise<void>((resolve) => this.#readyWaiters.push(resolve));
     this.#connect();
@@ -125,6 +147,7 @@ export class MqttConsumer {
     // Packet ids belong to the connection that delivered them; after a reconnect the broker
     // redelivers those messages with new ids, and the stale acknowledgements are dropped.
     if (socket === null || generation !== this.#generation || packetIds.length === 0) return;
+    this.#unacknowledged -= packetIds.length;
     // A PUBACK with reason Success and no properties is 4 bytes in both 3.1.1 and 5.
     const out = Buffer.allocUnsafe(packetIds.length * 4);
     let at = 0;
@@ -170,6 +193,7 @@ export class MqttConsumer {
   #connect(): void {
     if (this.#stopped) return;
     this.#generation += 1;
+    this.#unacknowledged = 0;
     const generation = this.#generation;
     const version = this.#protocolVersion;
     const socket = this.#tls
@@ -238,9 +262,15 @@ export class MqttConsumer {
         for (const resolve of this.#readyWaiters.splice(0)) resolve();
         return;
       }
-      case 'disconnect':
-        this.#opts.log.warn('broker sent DISCONNECT', { reasonCode: packet.reasonCode });
+      case 'disconnect': {
+        this.#takenOver = packet.reasonCode === SESSION_TAKEN_OVER;
+        // Expected for an adopted session when its owner comes back.
+        const expected = this.#takenOver && this.#opts.reconnect === false;
+        this.#opts.log[expected ? 'info' : 'warn']('broker sent DISCONNECT', {
+          reasonCode: packet.reasonCode,
+        });
         return;
+      }
       default:
         return;
     }
@@ -252,6 +282,7 @@ export class MqttConsumer {
       frame.qos > 0 && frame.packetId !== undefined
         ? { consumer: this, generation, packetId: frame.packetId }
         : null;
+    if (ack !== null) this.#unacknowledged += 1;
     this.#opts.onMessage({
       topic: frame.topic,
       payload: frame.payload,
@@ -267,6 +298,7 @@ export class MqttConsumer {
         this.#opts.log.info('broker does not speak MQTT 5; using MQTT 3.1.1');
         this.#protocolVersion = 4;
         this.#attempt = 0;
+        this.#downgraded = true;
       } else {
         this.#opts.log.error('broker refused the connection', { code });
       }
@@ -322,6 +354,14 @@ export class MqttConsumer {
     this.#ready = false;
     this.#socket = null;
     if (this.#stopped) return;
+    if (this.#opts.reconnect === false && !this.#downgraded) {
+      this.#stopped = true;
+      for (const resolve of this.#readyWaiters.splice(0)) resolve();
+      this.#opts.onEnded?.({ takenOver: this.#takenOver });
+      return;
+    }
+    this.#downgraded = false;
+    this.#takenOver = false;
     // Capped at 2 s: a reconnect attempt is one TCP connect, and every second away costs
     // messages on a broker that does not keep shared subscriptions across its restart.
     const delay = Math.min(RECONNECT_MAX_MS, 100 * 2 ** this.#attempt) * (0.5 + Math.random() / 2);

@@ -86,7 +86,7 @@ describe('chaos, short', () => {
     expectHeld(await connectionAbuse(CONNECTION_ABUSE.short));
   }, 120_000);
 
-  test('two replicas: load splits, stored once, a killed replica resumes its share', async () => {
+  test("two replicas: load splits, stored once, a killed replica's share is adopted and handed back", async () => {
     expectHeld(await scaleOut({ ...SCALE_OUT.short, replicas: 2 }));
   }, 120_000);
 });

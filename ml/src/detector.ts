@@ -7,6 +7,8 @@ import { ScoringSession } from './onnx/session';
 import { FeaturePipeline, type PipelineOptions, type ScoreItem } from './pipeline';
 import type { FaultType, Finding, Severity } from './types';
 
+export type { CatchUp, SeqSpan } from './catch-up';
+export { spanLength } from './catch-up';
 export type { ScoreItem } from './pipeline';
 export type { FaultType, Severity } from './types';
 export type { LoadRecent } from './window-cache';

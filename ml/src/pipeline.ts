@@ -4,7 +4,15 @@ import {
   type LegacyToggles,
   type RejectReason,
 } from '@vigil/protocol';
-import { FEATURE_COUNT, type MessageFacts } from './features';
+import {
+  type BatchReading,
+  type CatchUp,
+  groupCaughtUp,
+  MAX_CATCH_UP,
+  planSpans,
+  spanLength,
+} from './catch-up';
+import { FEATURE_COUNT, type MessageFacts, type TelemetryReading } from './features';
 import { findingForReject } from './rules';
 import { checkRules, DEFAULT_RULES, type RuleConfig } from './rules/rules';
 import type { Finding } from './types';
@@ -43,6 +51,8 @@ export type PipelineOptions = {
   /** Devices whose windows are kept (least recently used are dropped). Default 100,000. */
   maxDevices?: number;
   loadRecent?: LoadRecent;
+  /** Fetches readings other replicas stored between a window's newest reading and the batch. */
+  catchUp?: CatchUp;
   topicRoot?: string;
   legacy?: LegacyToggles;
   rules?: Partial<RuleConfig>;
@@ -80,6 +90,22 @@ export class FeaturePipeline {
         }),
     );
     await this.windows.prefetch(decoded.flatMap((d) => (d.ok ? [d.deviceId] : [])));
+    const caughtUp = await this.catchUp(
+      decoded.flatMap((d, i) =>
+        d.ok
+          ? [
+              {
+                deviceId: d.deviceId,
+                boot: d.telemetry.boot,
+                seq: d.telemetry.seq,
+                tsMs: d.tsMs,
+                receivedAt: (items[i] as ScoreItem).receivedAt,
+              },
+            ]
+          : [],
+      ),
+    );
+    const scratch = new Float32Array(FEATURE_COUNT);
     const prepared = decoded.map((d, i): PreparedItem => {
       if (!d.ok) {
         return {
@@ -90,6 +116,15 @@ export class FeaturePipeline {
         };
       }
       const window = this.windows.get(d.deviceId);
+      // Readings other replicas handled before this one come first, as a single server saw them.
+      const missed = caughtUp.get(d.deviceId);
+      while (
+        missed !== undefined &&
+        missed.length > 0 &&
+        (missed[0] as TelemetryReading).seq < d.telemetry.seq
+      ) {
+        window.update(missed.shift() as TelemetryReading, scratch);
+      }
       const facts = window.update(
         {
           receivedAt: (items[i] as ScoreItem).receivedAt,
@@ -105,5 +140,22 @@ export class FeaturePipeline {
       return { rejected: null, facts, rule: checkRules(facts, this.rules), settled };
     });
     return { rows, prepared };
+  }
+
+  /** Per device, the readings other replicas stored that its window lacks, ascending seq. */
+  private async catchUp(batch: BatchReading[]): Promise<Map<string, TelemetryReading[]>> {
+    const fetch = this.options.catchUp;
+    if (fetch === undefined || batch.length === 0) return new Map();
+    const headOf = (id: string) => this.windows.peek(id)?.head ?? null;
+    let spans = planSpans(batch, headOf);
+    const far = spans.filter((span) => spanLength(span) > MAX_CATCH_UP);
+    if (far.length > 0) {
+      // Too far behind to fold in reading by reading: rebuild from the recent readings instead.
+      for (const span of far) this.windows.evict(span.deviceId);
+      await this.windows.prefetch(far.map((span) => span.deviceId));
+      spans = planSpans(batch, headOf);
+    }
+    if (spans.length === 0) return new Map();
+    return groupCaughtUp(await fetch(spans), batch);
   }
 }

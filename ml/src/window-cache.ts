@@ -28,6 +28,16 @@ export class WindowCache {
     return this.windows.has(deviceId);
   }
 
+  /** The window of `deviceId` if cached, without marking it used. */
+  peek(deviceId: string): DeviceWindow | undefined {
+    return this.windows.get(deviceId);
+  }
+
+  /** Drops the window of `deviceId` (the next prefetch rebuilds it). */
+  evict(deviceId: string): void {
+    this.windows.delete(deviceId);
+  }
+
   /** Ensures windows for `deviceIds` exist, rebuilding missing ones from recent readings in parallel. */
   async prefetch(deviceIds: Iterable<string>): Promise<void> {
     const loadRecent = this.loadRecent;

@@ -140,6 +140,7 @@ async function main(): Promise<void> {
           topicRoot: config.mqtt.topicRoot,
           legacy: config.ingest.legacy,
           onStored: enqueueEvidence,
+          ...(membership === null ? {} : { livePeers: membership.livePeers }),
         })
       : null;
     if (detection !== null) stack.push({ name: 'detection', close: () => detection.close() });

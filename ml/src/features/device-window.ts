@@ -3,7 +3,7 @@ import { ArrivalTrack } from './arrival';
 import { GpsTrack } from './geo';
 import { type MetricFacts, MetricTrack } from './metric-track';
 import { FEATURE_INDEX as F, FEATURE_COUNT } from './names';
-import { type Relation, SessionTrack } from './session';
+import { type Relation, type SessionHead, SessionTrack } from './session';
 
 /** A decoded telemetry reading as the detector sees it. */
 export type TelemetryReading = {
@@ -76,6 +76,11 @@ export class DeviceWindow {
   /** Number of messages folded in so far. */
   get size(): number {
     return this.order;
+  }
+
+  /** The running session's boot, newest seq and ts (null before the first message). */
+  get head(): SessionHead | null {
+    return this.session.head;
   }
 
   /** Folds `reading` in and writes its features to `out[offset .. offset + FEATURE_COUNT)`. */

@@ -19,6 +19,9 @@ export type SessionFacts = {
   tsBehindMs: number;
 };
 
+/** Where a device's running session has got to. */
+export type SessionHead = { boot: number; seq: number; tsMs: number };
+
 /** The running boot of a device and how far its seq and ts have got. */
 export class SessionTrack {
   private boot = -1;
@@ -57,6 +60,11 @@ export class SessionTrack {
     if (tsBehindMs > quietMs) return { relation: 'replay', missing: 0, seqBehind, tsBehindMs };
     this.lastAt = receivedAt;
     return { relation: 'late', missing: 0, seqBehind, tsBehindMs };
+  }
+
+  /** The running boot and the newest seq and ts folded in so far, or null before the first message. */
+  get head(): SessionHead | null {
+    return this.boot === -1 ? null : { boot: this.boot, seq: this.maxSeq, tsMs: this.maxTs };
   }
 
   private start(boot: number, seq: number, tsMs: number, receivedAt: number): void {

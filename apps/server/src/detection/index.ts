@@ -12,6 +12,7 @@ import type { EventBus } from '../events/bus';
 import type { Logger } from '../log';
 import type { Database, Transaction } from '../telemetry/database';
 import { createDetectionMetrics } from './metrics';
+import { createMissedReadings } from './missed-readings';
 import { createRecentReadings } from './recent-readings';
 import { Anomalies, type Anomaly, type NewAnomaly } from './schema';
 
@@ -48,6 +49,11 @@ export type DetectionOptions = {
   maxDevices?: number;
   topicRoot?: string;
   legacy?: { flat: boolean; node: boolean; drone: boolean };
+  /**
+   * Other live replicas in the share group. While there are any, a window's missing readings may
+   * still be committing elsewhere, and scoring waits briefly for them.
+   */
+  livePeers?: () => number;
   /** Runs inside the transaction that stores anomalies (the evidence outbox). */
   onStored?: (tx: Transaction, anomalies: Anomaly[]) => Promise<void>;
 };
@@ -80,6 +86,7 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
     threshold: options.model.threshold,
     maxDevices: options.maxDevices,
     loadRecent: recent.load,
+    catchUp: createMissedReadings(database, { livePeers: options.livePeers }),
     topicRoot: options.topicRoot,
     legacy: options.legacy,
   });

@@ -1,7 +1,8 @@
 /**
  * The dashboard as the real Vigil server serves it on its own origin (real Mosquitto, real
  * PostgreSQL) in Debian's Chromium: sign-in (a wrong password answered at once), server-rendered
- * first paint, a published reading appearing live on the overview and the device page, the live
+ * first paint (with more devices than it renders, Danger tiles first and the rest added once the
+ * page is live), a published reading appearing live on the overview and the device page, the live
  * indicator across a server restart with what was published meanwhile shown afterwards, a
  * simulated device turning Danger (red, blinking, labelled) when a tamper fault is injected until
  * an operator acknowledges it, an anomaly's evidence anchored on the embedded chain and verified
@@ -527,6 +528,36 @@ test(
     });
     await row.waitFor({ timeout: 5000 });
     await expect(row.textContent()).resolves.toContain('{not json');
+    await page.close();
+  },
+  TEST_MS,
+);
+
+test(
+  'with more devices than the server renders, a Danger device is in the first paint and every device is listed once the page is live',
+  async () => {
+    const many = Array.from({ length: 70 }, (_, i) => `web-many-${String(i).padStart(2, '0')}`);
+    for (const device of many) await publish(device, { temperature: 20 });
+    // Last by id: only sorting Danger first brings it into the server-rendered tiles.
+    const danger = 'web-many-69';
+    await stored(danger);
+    await publish(danger, { temperature: 480 });
+    await firstAnomaly(danger, 15_000);
+
+    const response = await fetch(origin, { headers: { cookie: await sessionCookie() } });
+    const html = await response.text();
+    const total = Number(/(\d+) devices · /.exec(html)?.[1]);
+    const served = html.match(/data-testid="device-tile"/g)?.length ?? 0;
+    expect(total).toBeGreaterThanOrEqual(many.length);
+    expect(served).toBeLessThan(total);
+    expect(html).toContain(`data-device="${danger}" data-health="danger"`);
+
+    const page = await open('/');
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=device-tile]').length === n,
+      total,
+      { timeout: 10_000 },
+    );
     await page.close();
   },
   TEST_MS,

@@ -1,6 +1,7 @@
 import type { VigilClient } from '#lib/api/client';
 import type { DeviceView } from '#lib/api/types';
 import { serverApi } from '#lib/server/api';
+import { openAlerts, tileSnapshots } from '#lib/server/fleet-snapshot';
 import type { PageServerLoad } from './$types';
 
 /** Registry pages fetched for the first paint; 5 x 5,000 devices is past any fleet we target. */
@@ -30,9 +31,7 @@ export const load: PageServerLoad = async (event) => {
     client.telemetry.latest.query(),
   ]);
   return {
-    devices,
-    states,
-    openAlerts: recentAnomalies.anomalies.filter((a) => a.acknowledgedAt === null),
-    latest,
+    tiles: tileSnapshots(devices, states, latest),
+    openAlerts: openAlerts(recentAnomalies.anomalies),
   };
 };

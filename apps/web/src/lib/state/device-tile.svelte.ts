@@ -15,7 +15,6 @@ export type OpenAlert = { anomalyId: string; type: string; severity: Severity; t
 export class DeviceTile {
   readonly id: string;
   name = $state('');
-  model = $state('');
   metrics = $state.raw<Record<string, MetricValue>>({});
   /** Epoch ms of the newest reading (or the registry's last_seen before any live reading). */
   lastSeen = $state<number | null>(null);
@@ -46,6 +45,11 @@ export class DeviceTile {
     if (this.lastSeen === null) return this.reportedOnline ? 'online' : 'never seen';
     if (this.reportedOnline === true) return 'online';
     return now - this.lastSeen <= OFFLINE_AFTER_MS ? 'online' : 'offline';
+  }
+
+  /** Moves last-seen forward to `ms` (the registry's word); never back, null changes nothing. */
+  seen(ms: number | null): void {
+    if (ms !== null && (this.lastSeen === null || ms > this.lastSeen)) this.lastSeen = ms;
   }
 
   /**

@@ -1,10 +1,31 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { LiveEvent } from '#lib/api/live-event';
-import type { AnomalyView, DeviceStates, DeviceView, LatestReading } from '#lib/api/types';
+import type { AnomalyView, DeviceView, MetricValue } from '#lib/api/types';
 import { parseTime } from '#lib/format';
 import { DeviceTile } from './device-tile.svelte';
 
 export type FleetFilter = 'all' | 'danger' | 'online' | 'offline';
+
+/**
+ * One device as the overview's server load sends it: only what its tile shows, so the page's
+ * serialized data stays small with a thousand devices. Absent fields mean "nothing known yet".
+ */
+export type TileSnapshot = {
+  id: string;
+  name: string;
+  /** Epoch ms of the registry's last-seen. */
+  lastSeen?: number;
+  /** What the device last said on its state topic. */
+  online?: boolean;
+  /** Its newest stored reading. */
+  reading?: { ts: number; metrics: Record<string, MetricValue> };
+};
+
+/** The fields of an anomaly the fleet needs to raise or clear a tile's Danger. */
+export type AlertSnapshot = Pick<
+  AnomalyView,
+  'id' | 'deviceId' | 'type' | 'severity' | 'ts' | 'acknowledgedAt'
+>;
 
 /**
  * The whole fleet as the overview shows it: one DeviceTile per device, updated in place by live
@@ -57,27 +78,34 @@ export class Fleet {
     return count;
   }
 
-  /** Adds or refreshes devices from the registry (first paint and page loads). */
-  load(devices: readonly DeviceView[]): void {
+  /** Adds or refreshes devices from the registry (a device page's load). */
+  load(devices: readonly Pick<DeviceView, 'id' | 'name' | 'lastSeen'>[]): void {
     for (const device of devices) {
       const tile = this.tile(device.id);
       tile.name = device.name;
-      tile.model = device.model;
-      const seen = parseTime(device.lastSeen);
-      if (seen !== null && (tile.lastSeen === null || seen > tile.lastSeen)) tile.lastSeen = seen;
+      tile.seen(parseTime(device.lastSeen));
     }
   }
 
-  /** Applies what devices last said on their state topic (online/offline). */
-  loadStates(states: DeviceStates): void {
-    for (const state of states) this.tile(state.deviceId).reportedOnline = state.online;
+  /**
+   * Adds or refreshes devices from the overview's snapshot (first paint and reloads): name,
+   * last-seen, reported state and newest stored reading, before any live event.
+   */
+  loadSnapshot(snapshots: readonly TileSnapshot[]): void {
+    for (const snapshot of snapshots) {
+      const tile = this.tile(snapshot.id);
+      tile.name = snapshot.name;
+      tile.seen(snapshot.lastSeen ?? null);
+      if (snapshot.online !== undefined) tile.reportedOnline = snapshot.online;
+      if (snapshot.reading) tile.applyReading(snapshot.reading.ts, snapshot.reading.metrics);
+    }
   }
 
   /**
    * Raises the unacknowledged anomalies (first paint: Danger before any live event) and clears
    * those acknowledged since (a reload after the live stream missed events).
    */
-  loadAlerts(anomalies: readonly AnomalyView[]): void {
+  loadAlerts(anomalies: readonly AlertSnapshot[]): void {
     for (const anomaly of anomalies) {
       if (anomaly.acknowledgedAt !== null) {
         this.tiles.get(anomaly.deviceId)?.acknowledge(anomaly.id);
@@ -90,12 +118,6 @@ export class Fleet {
         ts: Date.parse(anomaly.ts),
       });
     }
-  }
-
-  /** Applies the newest stored reading of each device (first paint, before live events). */
-  loadLatest(readings: readonly LatestReading[]): void {
-    for (const reading of readings)
-      this.tile(reading.deviceId).applyReading(reading.ts, reading.metrics);
   }
 
   /** Applies one live event. Unknown event types are ignored: newer servers may send more. */

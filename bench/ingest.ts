@@ -11,7 +11,10 @@
  * differenced; percentiles interpolated within buckets). A column default such as now() would be
  * the transaction's start, and clock_timestamp() the row's insertion, both before the commit.
  *
- * Flags: --rate (16700) --max-rate (25000; 0 skips) --duration s (20) --devices (100)
+ * Each Vigil phase loads the server for --warmup seconds before its latency is measured over the
+ * next --duration seconds (start-up is not the sustained rate); delivery counts both.
+ *
+ * Flags: --rate (16700) --max-rate (25000; 0 skips) --duration s (20) --warmup s (5) --devices (100)
  *        --replicas (1) --naive-duration s (10) --raw-rate (50000) --raw-duration s (5)
  * The last line printed is one JSON object with every figure.
  */
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '16700' },
     'max-rate': { type: 'string', default: '25000' },
     duration: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '5' },
     devices: { type: 'string', default: '100' },
     replicas: { type: 'string', default: '1' },
     'naive-duration': { type: 'string', default: '10' },
@@ -202,11 +206,12 @@ try {
     mqttUrl: broker.url,
     replicas,
     devices,
+    warmupSeconds: num('warmup'),
     runLoad,
     waitFor,
   };
   log(
-    `ingest benchmark: ${devices} devices, ${replicas} server replica(s), ${duration} s per phase`,
+    `ingest benchmark: ${devices} devices, ${replicas} server replica(s), ${duration} s per phase measured after ${num('warmup')} s of warm-up`,
   );
   const vigil = await runVigil(context, await pg.createDatabase(), 'p1', rate, duration);
   log(describe(`vigil x${replicas}`, rate, vigil));
@@ -285,6 +290,7 @@ try {
       devices,
       replicas,
       durationSeconds: duration,
+      warmupSeconds: num('warmup'),
       loadAverage: { start: round(loadAtStart, 2), end: round(loadavg()[0] as number, 2) },
     }),
   );

@@ -31,6 +31,12 @@ export type PhaseContext = {
   databasePid: number;
   replicas: number;
   devices: number;
+  /**
+   * Seconds of load before the latency histogram is read: a server just started compiles its hot
+   * paths, warms the model session and creates every device's window, which is start-up, not
+   * the sustained rate. Delivery (lost, duplicated) and throughput still count the whole run.
+   */
+  warmupSeconds: number;
   runLoad(
     url: string,
     topicRoot: string,
@@ -143,11 +149,13 @@ export async function runVigil(
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
     await sql`INSERT INTO devices (id) SELECT 'bench-' || g FROM generate_series(0, ${ctx.devices - 1}) g`;
-    const before = await scrape(replicas);
     const cpuBefore = replicas.map((r) => cpuSeconds(r.proc.pid));
     const brokerBefore = treeCpuSeconds(ctx.brokerPid());
     const databaseBefore = treeCpuSeconds(ctx.databasePid);
-    const load = await ctx.runLoad(ctx.mqttUrl, tag, offered, seconds);
+    const loading = ctx.runLoad(ctx.mqttUrl, tag, offered, ctx.warmupSeconds + seconds);
+    await Bun.sleep(ctx.warmupSeconds * 1000);
+    const before = await scrape(replicas);
+    const load = await loading;
     const countRows = async () =>
       Number((await sql`SELECT count(*)::int AS n FROM readings`)[0]?.n);
     await ctx.waitFor(async () => (await countRows()) >= load.acked, 60_000);

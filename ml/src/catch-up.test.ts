@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { type BatchReading, planSpans, type SeqSpan } from './catch-up';
+import { type BatchReading, MAX_CATCH_UP, planSpans, type SeqSpan, spanLength } from './catch-up';
 import { FEATURE_COUNT, type TelemetryReading } from './features';
 import { FeaturePipeline, type ScoreItem } from './pipeline';
 
@@ -120,5 +120,34 @@ describe('catch-up across replicas', () => {
         beforeReceivedAt: T0 + 14_005,
       },
     ]);
+  });
+
+  test('a window too far behind is rebuilt from recent readings instead of caught up', async () => {
+    const shared = store();
+    const asked: SeqSpan[] = [];
+    let rebuilds = 0;
+    const pipeline = new FeaturePipeline({
+      catchUp: async (spans) => {
+        asked.push(...spans);
+        return shared.catchUp(spans);
+      },
+      loadRecent: async (deviceId) => {
+        rebuilds += 1;
+        return shared.loadRecent(deviceId);
+      },
+    });
+    const first = Array.from({ length: 10 }, (_, i) => reading('far', i));
+    shared.committed.push(...first);
+    shared.startBatch(first);
+    await pipeline.prepare(first.map(item));
+    // Other replicas store far more than a catch-up folds in before this one hears the device again.
+    const elsewhere = Array.from({ length: MAX_CATCH_UP + 200 }, (_, i) => reading('far', 10 + i));
+    const next = [reading('far', 10 + elsewhere.length)];
+    shared.committed.push(...elsewhere, ...next);
+    shared.startBatch(next);
+    await pipeline.prepare(next.map(item));
+    expect(rebuilds).toBe(2);
+    expect(asked.every((span) => spanLength(span) <= MAX_CATCH_UP)).toBe(true);
+    expect(pipeline.windows.peek('far')?.head?.seq).toBe(next[0]?.seq);
   });
 });

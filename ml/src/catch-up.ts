@@ -42,6 +42,11 @@ export type BatchReading = {
   receivedAt: number;
 };
 
+/** Identifies a message of a device: its boot and seq. */
+export function readingKey(r: { deviceId: string; boot: number; seq: number }): string {
+  return `${r.deviceId}\u0000${r.boot}\u0000${r.seq}`;
+}
+
 /** Readings a span should hold: every seq strictly between its ends. */
 export function spanLength(span: SeqSpan): number {
   return span.beforeSeq - span.afterSeq - 1;
@@ -92,10 +97,10 @@ export function groupCaughtUp(
   readings: Iterable<TelemetryReading & { deviceId: string }>,
   batch: readonly BatchReading[],
 ): Map<string, TelemetryReading[]> {
-  const own = new Set(batch.map((r) => `${r.deviceId}\u0000${r.boot}\u0000${r.seq}`));
+  const own = new Set(batch.map(readingKey));
   const grouped = new Map<string, TelemetryReading[]>();
   for (const r of readings) {
-    if (own.has(`${r.deviceId}\u0000${r.boot}\u0000${r.seq}`)) continue;
+    if (own.has(readingKey(r))) continue;
     const list = grouped.get(r.deviceId);
     const { deviceId: _, ...reading } = r;
     if (list === undefined) grouped.set(r.deviceId, [reading]);

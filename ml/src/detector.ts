@@ -8,7 +8,7 @@ import { FeaturePipeline, type PipelineOptions, type ScoreItem } from './pipelin
 import type { FaultType, Finding, Severity } from './types';
 
 export type { CatchUp, SeqSpan } from './catch-up';
-export { spanLength } from './catch-up';
+export { readingKey, spanLength } from './catch-up';
 export type { ScoreItem } from './pipeline';
 export type { FaultType, Severity } from './types';
 export type { LoadRecent } from './window-cache';

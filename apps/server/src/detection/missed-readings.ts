@@ -4,10 +4,11 @@
  * each replica's window sees the device's whole stream.
  */
 import type { CatchUp, SeqSpan } from '@vigil/ml/detector';
-import { spanLength } from '@vigil/ml/detector';
+import { readingKey, spanLength } from '@vigil/ml/detector';
 import { and, between, eq, gt, lt, or } from 'drizzle-orm';
 import type { Database } from '../telemetry/database';
 import { Readings } from '../telemetry/schema';
+import { toTelemetryReading, windowColumns } from './recent-readings';
 
 /**
  * How long after a reading arrived its predecessors may still be on their way into storage through
@@ -33,14 +34,7 @@ export function createMissedReadings(
   const waitMs = options.waitMs ?? CATCH_UP_WAIT_MS;
   const read = async (spans: readonly SeqSpan[]): Promise<MissedReading[]> => {
     const rows = await database.db
-      .select({
-        deviceId: Readings.deviceId,
-        ts: Readings.ts,
-        receivedAt: Readings.receivedAt,
-        boot: Readings.boot,
-        seq: Readings.seq,
-        metrics: Readings.metrics,
-      })
+      .select({ deviceId: Readings.deviceId, ...windowColumns })
       .from(Readings)
       .where(
         or(
@@ -56,14 +50,7 @@ export function createMissedReadings(
           ),
         ),
       );
-    return rows.map((row) => ({
-      deviceId: row.deviceId,
-      receivedAt: row.receivedAt.getTime(),
-      tsMs: row.ts.getTime(),
-      boot: row.boot,
-      seq: row.seq,
-      metrics: row.metrics,
-    }));
+    return rows.map((row) => ({ deviceId: row.deviceId, ...toTelemetryReading(row) }));
   };
 
   return async (spans) => {
@@ -74,16 +61,12 @@ export function createMissedReadings(
     while (open.length > 0 && Date.now() < deadline) {
       await Bun.sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
       const more = await read(open);
-      const known = new Set(found.map(key));
-      for (const r of more) if (!known.has(key(r))) found.push(r);
+      const known = new Set(found.map(readingKey));
+      for (const r of more) if (!known.has(readingKey(r))) found.push(r);
       open = incomplete(open, found);
     }
     return found;
   };
-}
-
-function key(r: { deviceId: string; boot: number; seq: number }): string {
-  return `${r.deviceId}\u0000${r.boot}\u0000${r.seq}`;
 }
 
 /** Spans that do not yet hold a reading for every seq between their ends. */

@@ -25,6 +25,32 @@ export type RecentReadings = {
   startBatch(cutoffs: ReadonlyMap<string, number>): void;
 };
 
+/** The columns a detection window is rebuilt or caught up from. */
+export const windowColumns = {
+  ts: Readings.ts,
+  receivedAt: Readings.receivedAt,
+  boot: Readings.boot,
+  seq: Readings.seq,
+  metrics: Readings.metrics,
+};
+
+/** A row of `windowColumns` as the detector reads it. */
+export function toTelemetryReading(row: {
+  ts: Date;
+  receivedAt: Date;
+  boot: number;
+  seq: number;
+  metrics: TelemetryReading['metrics'];
+}): TelemetryReading {
+  return {
+    receivedAt: row.receivedAt.getTime(),
+    tsMs: row.ts.getTime(),
+    boot: row.boot,
+    seq: row.seq,
+    metrics: row.metrics,
+  };
+}
+
 /** The recent-readings loader over `database`. */
 export function createRecentReadings(database: Database, limit = RECENT_READINGS): RecentReadings {
   let cutoffs: ReadonlyMap<string, number> = new Map();
@@ -35,13 +61,7 @@ export function createRecentReadings(database: Database, limit = RECENT_READINGS
     async load(deviceId) {
       const cut = cutoffs.get(deviceId);
       const rows = await database.db
-        .select({
-          ts: Readings.ts,
-          receivedAt: Readings.receivedAt,
-          boot: Readings.boot,
-          seq: Readings.seq,
-          metrics: Readings.metrics,
-        })
+        .select(windowColumns)
         .from(Readings)
         .where(
           cut === undefined
@@ -50,13 +70,7 @@ export function createRecentReadings(database: Database, limit = RECENT_READINGS
         )
         .orderBy(desc(Readings.ts))
         .limit(limit);
-      return rows.reverse().map((row) => ({
-        receivedAt: row.receivedAt.getTime(),
-        tsMs: row.ts.getTime(),
-        boot: row.boot,
-        seq: row.seq,
-        metrics: row.metrics,
-      }));
+      return rows.reverse().map(toTelemetryReading);
     },
   };
 }

@@ -26,6 +26,7 @@ const FEATURE_FAULT: Record<FeatureName, FaultType> = {
   humidity_shift: 'drift',
   gps_speed_log: 'gps_jump',
   out_of_range: 'spike',
+  drift_log: 'drift',
 };
 
 /** Quantile that marks "high but normal" for a feature. */

@@ -97,6 +97,31 @@ describe('Detector', () => {
     await detector.close();
   });
 
+  test("the noise and drift rules fire at the metadata's thresholds, which configuration may override", async () => {
+    const chosen = join(dir, 'chosen.json');
+    const ruleThresholds = { noiseEvidence: 1e6, driftEvidence: 6 };
+    await Bun.write(chosen, metadataText({ ...trained.metadata, ruleThresholds }));
+    const steady = Array.from({ length: 1_200 }, (_, i) => telemetry('dev-d', i));
+    const ramp = Array.from({ length: 300 }, (_, k) =>
+      telemetry('dev-d', 1_200 + k, {
+        metrics: { temperature: 20 + 0.1 * Math.sin(1_200 + k) + 0.02 * k },
+      }),
+    );
+    const judge = async (options: Parameters<typeof Detector.load>[1]) => {
+      const detector = await Detector.load({ ...paths, metadataPath: chosen }, options);
+      const results = await detector.scoreBatch([...steady, ...ramp]);
+      await detector.close();
+      return results;
+    };
+    const found = await judge({});
+    expect(found.slice(0, 1_200).some((r) => r.rule?.type === 'drift')).toBe(false);
+    const drifting = found.slice(1_200).filter((r) => r.rule?.type === 'drift');
+    expect(drifting.length).toBeGreaterThan(200);
+    for (const r of drifting) expect(r.evidence.drift).toBeGreaterThanOrEqual(6);
+    const off = await judge({ rules: { driftEvidence: Number.POSITIVE_INFINITY } });
+    expect(off.some((r) => r.rule?.type === 'drift')).toBe(false);
+  });
+
   test('windows are LRU-bounded and rebuilt from recent readings on a miss', async () => {
     const asked: string[] = [];
     const detector = await Detector.load(paths, {

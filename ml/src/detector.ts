@@ -30,6 +30,8 @@ export type ScoredReading = {
   rejected: RejectReason | null;
   /** Whether the model's verdict counts: valid telemetry from a window past SETTLED_READINGS. */
   settled: boolean;
+  /** What the noise and drift rules judged (0 for rejected messages). */
+  evidence: { noise: number; drift: number };
 };
 
 export type DetectorOptions = PipelineOptions & {
@@ -57,7 +59,10 @@ export class Detector {
     options: DetectorOptions,
   ) {
     this.threshold = options.threshold ?? metadata.threshold;
-    this.pipeline = new FeaturePipeline(options);
+    this.pipeline = new FeaturePipeline({
+      ...options,
+      rules: { ...metadata.ruleThresholds, ...options.rules },
+    });
   }
 
   /** Loads detector.onnx and detector.json; throws DetectorLoadError saying what is wrong. */
@@ -141,6 +146,7 @@ export class Detector {
         rule: item.rule,
         rejected: item.rejected,
         settled: item.settled,
+        evidence: { noise: item.facts?.roughness ?? 0, drift: item.facts?.drift ?? 0 },
       };
       if (item.rule !== null) {
         const { type, severity } = item.rule;

@@ -13,6 +13,11 @@ export const DetectorMetadataSchema = Type.Object({
   format: Type.Literal('vigil-detector/1'),
   features: Type.Array(Type.String(), { minItems: 1 }),
   threshold: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+  /** Thresholds of the noise and drift rules, chosen on validation together with `threshold`. */
+  ruleThresholds: Type.Object({
+    noiseEvidence: Type.Number({ exclusiveMinimum: 0 }),
+    driftEvidence: Type.Number({ exclusiveMinimum: 0 }),
+  }),
   featureScale: Type.Object({ median: Type.Array(Type.Number()), high: Type.Array(Type.Number()) }),
   forest: Type.Object({ trees: Type.Integer(), sampleSize: Type.Integer(), seed: Type.Integer() }),
   trainingData: Type.Object({

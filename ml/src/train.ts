@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { measureFeatureScale } from './attribution';
 import { extractFeatures, windowedRows } from './data/features';
-import { chooseThreshold } from './data/metrics';
+import { chooseThresholds } from './data/metrics';
 import { scoreMessages } from './data/score-messages';
 import { generateSplit, SPLITS } from './data/splits';
 import { Detector } from './detector';
@@ -61,6 +61,7 @@ export async function trainDetector(options: TrainOptions): Promise<TrainedDetec
     format: 'vigil-detector/1',
     features: [...FEATURE_NAMES],
     threshold: 0.5,
+    ruleThresholds: { noiseEvidence: 1, driftEvidence: 1 },
     featureScale: measureFeatureScale(rows, FEATURE_COUNT),
     forest: { trees: options.trees, sampleSize: forest.sampleSize, seed: options.seed },
     trainingData: {
@@ -76,31 +77,36 @@ export async function trainDetector(options: TrainOptions): Promise<TrainedDetec
     },
   };
 
-  const detector = await Detector.fromBytes(model, base);
+  // Scored with the noise and drift rules off: their thresholds are chosen with the model's below.
+  const undecided = {
+    rules: { noiseEvidence: Number.POSITIVE_INFINITY, driftEvidence: Number.POSITIVE_INFINITY },
+  };
+  const detector = await Detector.fromBytes(model, base, undecided);
   const faulty = await scoreMessages(detector, generateSplit('validation', options.scale));
   await detector.close();
-  const cleanDetector = await Detector.fromBytes(model, base);
+  const cleanDetector = await Detector.fromBytes(model, base, undecided);
   const clean = await scoreMessages(
     cleanDetector,
     generateSplit('validation_clean', options.scale),
   );
   await cleanDetector.close();
-  const chosen = chooseThreshold(faulty, clean, options.maxFalsePositiveRate);
+  const chosen = chooseThresholds(faulty, clean, options.maxFalsePositiveRate);
   log(
-    `threshold ${chosen.threshold}: validation F1 ${chosen.metrics.f1.toFixed(4)}, clean FPR ${chosen.cleanFalsePositiveRate.toFixed(5)}`,
+    `threshold ${chosen.threshold}, noise evidence ${chosen.rules.noiseEvidence}, drift evidence ${chosen.rules.driftEvidence}: validation F1 ${chosen.metrics.f1.toFixed(4)}, clean FPR ${chosen.cleanFalsePositiveRate.toFixed(5)}`,
   );
   return {
     model,
     metadata: {
       ...base,
       threshold: chosen.threshold,
+      ruleThresholds: chosen.rules,
       validation: {
         rows: faulty.length + clean.length,
         metrics: {
           ...roundMetrics(chosen.metrics),
           falsePositiveRate: round(chosen.cleanFalsePositiveRate),
         },
-        thresholdRule: `best F1 on the validation split with false-positive rate <= ${options.maxFalsePositiveRate} on fault-free validation traffic`,
+        thresholdRule: `model, noise and drift thresholds with the best F1 on the validation split with false-positive rate <= ${options.maxFalsePositiveRate} on fault-free validation traffic`,
       },
     },
   };

@@ -11,6 +11,7 @@ function message(deviceId: string, label: FaultType | null, anomaly: boolean): S
     ruleType: null,
     rejected: false,
     settled: true,
+    evidence: { noise: 0, drift: 0 },
     anomaly,
     type: anomaly ? label : null,
   };

@@ -16,6 +16,8 @@ export type ScoredMessage = {
   rejected: boolean;
   /** Whether the model's verdict counts for it (valid telemetry, settled window). */
   settled: boolean;
+  /** What the noise and drift rules judged (they fire at the detector's rule thresholds). */
+  evidence: { noise: number; drift: number };
   /** The detector's verdict at its own threshold. */
   anomaly: boolean;
   type: FaultType | null;
@@ -47,6 +49,7 @@ export async function scoreMessages(
         ruleType: s.rule?.type ?? null,
         rejected: s.rejected !== null,
         settled: s.settled,
+        evidence: s.evidence,
         anomaly: s.anomaly,
         type: s.type,
       });

@@ -34,8 +34,13 @@ export const SPLITS: Record<SplitName, readonly FleetSpec[]> = {
   validation: [
     fleet(2101, 'va-a-', 12, 4, 1_000, 1.5 * HOUR, 0.05, BASE + 3 * DAY + 9 * HOUR),
     fleet(2102, 'va-b-', 6, 2, 2_000, 2 * HOUR, 0.05, BASE + 4 * DAY + 21 * HOUR),
+    fleet(2103, 'va-c-', 12, 4, 1_000, 1.5 * HOUR, 0.05, BASE + 9 * DAY + 3 * HOUR),
+    fleet(2104, 'va-d-', 6, 2, 2_000, 2 * HOUR, 0.05, BASE + 10 * DAY + 14 * HOUR),
   ],
-  validation_clean: [fleet(2201, 'vc-', 8, 3, 1_000, HOUR, 0, BASE + 5 * DAY + 4 * HOUR)],
+  validation_clean: [
+    fleet(2201, 'vc-', 8, 3, 1_000, HOUR, 0, BASE + 5 * DAY + 4 * HOUR),
+    fleet(2202, 'vd-', 8, 3, 2_000, HOUR, 0, BASE + 11 * DAY + 17 * HOUR),
+  ],
   test: [
     fleet(3101, 'te-a-', 12, 4, 1_000, 1.5 * HOUR, 0.05, BASE + 6 * DAY + 15 * HOUR),
     fleet(3102, 'te-b-', 6, 2, 2_000, 2 * HOUR, 0.05, BASE + 7 * DAY + 1 * HOUR),

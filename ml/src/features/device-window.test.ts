@@ -112,17 +112,58 @@ describe('DeviceWindow', () => {
   });
 
   test('rebuildWindow from recent readings continues exactly like the live window', () => {
-    const history = Array.from({ length: 400 }, (_, i) => reading(i));
+    // Past the drift tracks' first 500 readings, so their state is compared too.
+    const history = Array.from({ length: 1_200 }, (_, i) => reading(i));
     const live = new DeviceWindow();
     const scratch = new Float32Array(FEATURE_COUNT);
     for (const r of history) live.update(r, scratch);
     const rebuilt = rebuildWindow(history);
     const a = new Float32Array(FEATURE_COUNT);
     const b = new Float32Array(FEATURE_COUNT);
-    live.update(reading(400, {}, { temperature: 30 }), a);
-    rebuilt.update(reading(400, {}, { temperature: 30 }), b);
+    live.update(reading(1_200, {}, { temperature: 30 }), a);
+    rebuilt.update(reading(1_200, {}, { temperature: 30 }), b);
     expect(Array.from(b)).toEqual(Array.from(a));
-    expect(rebuilt.size).toBe(401);
+    expect(rebuilt.size).toBe(1_201);
+  });
+
+  test("a drone's climbs are not drift; its altimeter drifting in level flight is", () => {
+    let state = 12_345;
+    const noise = () => {
+      state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+      return state / 4_294_967_296 - 0.5;
+    };
+    const drone = (i: number, altitude: number, accelZ: number): TelemetryReading => ({
+      receivedAt: T0 + i * 1000 + 5,
+      tsMs: T0 + i * 1000,
+      boot: 7,
+      seq: i,
+      metrics: {
+        altitude: Math.round((altitude + 0.6 * noise()) * 100) / 100,
+        accel_z: Math.round((9.81 + accelZ + 0.2 * noise()) * 1000) / 1000,
+      },
+    });
+    const w = new DeviceWindow();
+    const out = new Float32Array(FEATURE_COUNT);
+    let altitude = 60;
+    let vz = 0;
+    let loudest = 0;
+    // Up 30 m and down again every 400 s: 1.5 m/s² to 3 m/s, 3 m/s for 8 s, 1.5 m/s² to a stop.
+    const climb = (phase: number) => (phase < 2 ? 1.5 : phase === 10 || phase === 11 ? -1.5 : 0);
+    for (let i = 0; i < 4_000; i++) {
+      const phase = i % 400;
+      const accel = phase < 200 ? climb(phase) : -climb(phase - 200);
+      vz += accel;
+      altitude += vz;
+      const facts = w.update(drone(i, altitude, accel), out);
+      if (i >= 2_000) loudest = Math.max(loudest, facts.drift);
+    }
+    expect(loudest).toBeLessThan(6);
+    // Level flight at a steady altitude while the altimeter reads 0.1 m/s higher and higher.
+    let facts = w.update(drone(4_000, altitude, 0), out);
+    for (let k = 1; k <= 150; k++) facts = w.update(drone(4_000 + k, altitude + 0.1 * k, 0), out);
+    expect(facts.drift).toBeGreaterThan(6);
+    expect(facts.driftMetric).toBe('altitude');
+    expect(out[F.drift_log]).toBeCloseTo(Math.log1p(facts.drift), 5);
   });
 
   test('memory stays bounded when a device keeps inventing metric names', () => {

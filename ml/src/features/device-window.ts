@@ -1,5 +1,6 @@
 import { canonicalMetric } from '@vigil/protocol';
 import { ArrivalTrack } from './arrival';
+import { DriftTrack } from './drift-track';
 import { GpsTrack } from './geo';
 import { type MetricFacts, MetricTrack } from './metric-track';
 import { FEATURE_INDEX as F, FEATURE_COUNT } from './names';
@@ -39,12 +40,29 @@ export type MessageFacts = {
   proximityBaseline: number | null;
   /** Longest current run of an unchanged metric over its longest normal run (0 until settled). */
   freezeRatio: number;
+  /** Noise evidence: the roughest metric's recent step size over its usual high (0 until settled). */
+  roughness: number;
+  /** The largest distance of a metric from its recent mean over its usual high (0 until settled). */
+  deviation: number;
   /** Degrees above the temperature's recent level, when reported. */
   temperatureRise: number | null;
+  /** Drift evidence: the largest over the drift-judged canonical metrics (see `DriftTrack`). */
+  drift: number;
+  /** The metric with the largest drift evidence, or null. */
+  driftMetric: string | null;
 };
 
 /** Metrics tracked per device at most (the protocol's own per-message limit). */
 export const MAX_TRACKED_METRICS = 64;
+/**
+ * Canonical metrics judged for drift: their normal behaviour is a slow wander (or, for a drone's
+ * altitude, level flight between climbs), so a steady walk away from earlier values is a sensor
+ * losing calibration.
+ */
+export const DRIFT_METRICS = ['temperature', 'humidity', 'altitude'] as const;
+/** A vertical acceleration this far from its level (m/s²) means the drone climbs or descends (or
+ * is still settling at its new height). */
+const VERTICAL_ACCEL = 0.35;
 /** Fallback for "recent" before the normal interval is known. */
 const DEFAULT_QUIET_MS = 10_000;
 
@@ -63,6 +81,7 @@ export class DeviceWindow {
   private readonly sendClock = new ArrivalTrack();
   private readonly session = new SessionTrack();
   private readonly gps = new GpsTrack();
+  private readonly drifts = new Map<string, DriftTrack>();
   private readonly facts: MetricFacts = {
     z: 0,
     roughness: 0,
@@ -111,6 +130,10 @@ export class DeviceWindow {
       proximityBaseline: null,
       temperatureRise: null,
       freezeRatio: 0,
+      roughness: 0,
+      deviation: 0,
+      drift: 0,
+      driftMetric: null,
     };
     out[offset + F.seq_missing_log] = Math.log1p(s.missing);
     out[offset + F.seq_behind_log] = s.relation === 'replay' ? Math.log1p(s.seqBehind + 1) : 0;
@@ -132,7 +155,8 @@ export class DeviceWindow {
     out[offset + F.rate_log] = rate > 0 ? clamp(Math.log2(rate), -8, 12) : 0;
 
     this.canonicalFacts(reading, facts, out, offset);
-    facts.freezeRatio = this.metricFeatures(reading.metrics, out, offset);
+    this.driftFacts(reading, facts, out, offset);
+    this.metricFeatures(reading.metrics, facts, out, offset);
     return facts;
   }
 
@@ -168,11 +192,43 @@ export class DeviceWindow {
     }
   }
 
-  private metricFeatures(
-    metrics: Record<string, number | boolean>,
+  private driftFacts(
+    reading: TelemetryReading,
+    facts: MessageFacts,
     out: Float32Array,
     offset: number,
-  ): number {
+  ): void {
+    const { accel_z: accelZ } = reading.metrics;
+    const vertical = this.tracks.get('accel_z');
+    // A drone accelerating up or down changes its altitude for real: judge only from level flight.
+    const climbing =
+      typeof accelZ === 'number' &&
+      vertical?.warm === true &&
+      Math.abs(accelZ - vertical.baseline) > VERTICAL_ACCEL;
+    for (const name of DRIFT_METRICS) {
+      const value = reading.metrics[name];
+      if (typeof value !== 'number') continue;
+      let track = this.drifts.get(name);
+      if (track === undefined) {
+        track = new DriftTrack();
+        this.drifts.set(name, track);
+      }
+      if (name === 'altitude' && climbing) track.interrupt();
+      const evidence = track.update(value, reading.tsMs);
+      if (evidence > facts.drift) {
+        facts.drift = evidence;
+        facts.driftMetric = name;
+      }
+    }
+    out[offset + F.drift_log] = Math.log1p(facts.drift);
+  }
+
+  private metricFeatures(
+    metrics: Record<string, number | boolean>,
+    facts: MessageFacts,
+    out: Float32Array,
+    offset: number,
+  ): void {
     let zMax = 0;
     let freezeRatioMax = 0;
     let roughMax = 0;
@@ -206,7 +262,9 @@ export class DeviceWindow {
     out[offset + F.frozen_fraction] = numeric > 0 ? frozen / numeric : 0;
     out[offset + F.level_max] = Math.log1p(levelMax);
     out[offset + F.level_persist_max] = Math.log1p(persistMax);
-    return freezeRatioMax;
+    facts.freezeRatio = freezeRatioMax;
+    facts.roughness = roughMax;
+    facts.deviation = zMax;
   }
 
   /** The track of `name`, evicting the longest-unseen one when the device exceeds the bound. */

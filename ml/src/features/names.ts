@@ -25,6 +25,8 @@ export const FEATURE_NAMES = [
   'humidity_shift',
   'gps_speed_log',
   'out_of_range',
+  // Drift evidence of temperature, humidity and altitude (DriftTrack), log1p.
+  'drift_log',
 ] as const;
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import type { MessageFacts } from '../features';
 import { findingForReject } from './rejects';
-import { checkRules } from './rules';
+import { checkRules, DEFAULT_RULES } from './rules';
 
 const normal: MessageFacts = {
   relation: 'session',
@@ -18,6 +18,10 @@ const normal: MessageFacts = {
   proximity: 240,
   proximityBaseline: 240,
   temperatureRise: 0.1,
+  roughness: 0.8,
+  deviation: 1.5,
+  drift: 1.2,
+  driftMetric: 'temperature',
   freezeRatio: 0.5,
 };
 
@@ -43,6 +47,8 @@ describe('rule detectors', () => {
       [{ skewMs: -20 * 60_000 }, 'clock_skew', 'medium'],
       [{ missing: 40, gapRatio: 41 }, 'dropout', 'low'],
       [{ freezeRatio: 4 }, 'freeze', 'medium'],
+      [{ deviation: 60 }, 'spike', 'medium'],
+      [{ deviation: 300 }, 'spike', 'high'],
     ];
     for (const [facts, type, severity] of cases) {
       const finding = checkRules({ ...normal, ...facts });
@@ -51,6 +57,26 @@ describe('rule detectors', () => {
       expect(finding?.score).toBeGreaterThan(0.5);
       expect(finding?.score).toBeLessThanOrEqual(1);
     }
+  });
+
+  test('noise and drift fire at the thresholds training chose, and never without them', () => {
+    const chosen = { ...DEFAULT_RULES, noiseEvidence: 9, driftEvidence: 6 };
+    expect(checkRules({ ...normal, roughness: 50, drift: 50 })).toBeNull();
+    expect(checkRules({ ...normal, roughness: 8.9, drift: 5.9 }, chosen)).toBeNull();
+    expect(checkRules({ ...normal, roughness: 9 }, chosen)).toMatchObject({
+      type: 'noise',
+      severity: 'medium',
+    });
+    expect(checkRules({ ...normal, roughness: 18 }, chosen)?.severity).toBe('high');
+    expect(checkRules({ ...normal, drift: 6 }, chosen)).toMatchObject({
+      type: 'drift',
+      severity: 'medium',
+    });
+    expect(checkRules({ ...normal, drift: 12 }, chosen)?.severity).toBe('high');
+    // A noise burst also moves the drift evidence: the more specific finding names it.
+    expect(checkRules({ ...normal, roughness: 10, drift: 7 }, chosen)?.type).toBe('noise');
+    // Security and traffic findings come first.
+    expect(checkRules({ ...normal, drift: 7, rateRatio: 30 }, chosen)?.type).toBe('flood');
   });
 
   test('decoder rejects: identity mismatch is spoofing, bad JSON is not an anomaly', () => {

@@ -17,7 +17,20 @@ export type RuleConfig = {
   freezeRatio: number;
   /** Degrees of warming above the recent level that make tampering critical. */
   tamperWarmingC: number;
+  /** A metric this many times further from its recent mean than its usual high deviation is a
+   * spike, whatever the model says: the forest's score saturates for one extreme feature. Set well
+   * above the largest seen in the fault-free training fleets (about 36 at their 99.99th percentile). */
+  spikeDeviation: number;
+  /** Roughness (recent step size over the metric's usual high) at or above this is a noise burst;
+   * the detector takes it from its metadata, where training chose it on the validation split. */
+  noiseEvidence: number;
+  /** Drift evidence (distance walked over the metric's own wander) at or above this is a drift;
+   * chosen like `noiseEvidence`. */
+  driftEvidence: number;
 };
+
+/** The rule thresholds training chooses on the validation split (stored in detector.json). */
+export type ChosenRules = Pick<RuleConfig, 'noiseEvidence' | 'driftEvidence'>;
 
 export const DEFAULT_RULES: RuleConfig = {
   maxSkewMs: 60_000,
@@ -28,6 +41,9 @@ export const DEFAULT_RULES: RuleConfig = {
   tamperDrop: 0.25,
   tamperWarmingC: 0.5,
   freezeRatio: 3,
+  spikeDeviation: 50,
+  noiseEvidence: Number.POSITIVE_INFINITY,
+  driftEvidence: Number.POSITIVE_INFINITY,
 };
 
 /**
@@ -70,6 +86,27 @@ export function checkRules(
   }
   if (facts.missing >= config.dropoutMissing && facts.gapRatio >= config.dropoutGapRatio) {
     return { type: 'dropout', severity: facts.gapRatio >= 60 ? 'medium' : 'low', score: 0.85 };
+  }
+  if (facts.deviation >= config.spikeDeviation) {
+    return {
+      type: 'spike',
+      severity: facts.deviation >= 4 * config.spikeDeviation ? 'high' : 'medium',
+      score: 0.85,
+    };
+  }
+  if (facts.roughness >= config.noiseEvidence) {
+    return {
+      type: 'noise',
+      severity: facts.roughness >= 2 * config.noiseEvidence ? 'high' : 'medium',
+      score: 0.8,
+    };
+  }
+  if (facts.drift >= config.driftEvidence) {
+    return {
+      type: 'drift',
+      severity: facts.drift >= 2 * config.driftEvidence ? 'high' : 'medium',
+      score: 0.8,
+    };
   }
   return null;
 }

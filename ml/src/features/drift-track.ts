@@ -169,9 +169,17 @@ export class DriftTrack {
 
   private median(): number {
     const n = this.recentCount;
-    const values = this.sorted.subarray(0, n);
-    values.set(this.recent.subarray(0, n));
-    values.sort();
+    const values = this.sorted;
+    // Insertion sort of at most 8 numbers: cheaper than a typed-array sort call per reading.
+    for (let i = 0; i < n; i++) {
+      const v = this.recent[i] as number;
+      let k = i - 1;
+      while (k >= 0 && (values[k] as number) > v) {
+        values[k + 1] = values[k] as number;
+        k -= 1;
+      }
+      values[k + 1] = v;
+    }
     const mid = n >> 1;
     return n % 2 === 1
       ? (values[mid] as number)

@@ -166,6 +166,27 @@ describe('DeviceWindow', () => {
     expect(out[F.drift_log]).toBeCloseTo(Math.log1p(facts.drift), 5);
   });
 
+  test("noise is judged on a room's steady readings, not on a drone's bursty ones", () => {
+    const out = new Float32Array(FEATURE_COUNT);
+    const w = new DeviceWindow();
+    const cruising = (i: number) => ({ speed: 10 + 0.05 * Math.sin(i * 0.7) });
+    for (let i = 0; i < 1_000; i++) w.update(reading(i, {}, cruising(i)), out);
+    let calm = w.update(reading(1_000, {}, cruising(1_000)), out);
+    expect(calm.roughness).toBeLessThan(2);
+    // A speed that jumps by metres per second between readings: rough, but the model's to judge.
+    for (let i = 1_001; i < 1_040; i++) {
+      calm = w.update(reading(i, {}, { speed: i % 2 === 0 ? 4 : 14 }), out);
+    }
+    expect(calm.roughness).toBeLessThan(2);
+    expect(out[F.roughness_max]).toBeGreaterThan(2);
+    // A loose connector on the humidity sensor: steps of several %RH between readings.
+    let noisy = calm;
+    for (let i = 1_040; i < 1_060; i++) {
+      noisy = w.update(reading(i, {}, { humidity: 40 + (i % 2 === 0 ? 6 : -6) }), out);
+    }
+    expect(noisy.roughness).toBeGreaterThan(10);
+  });
+
   test('memory stays bounded when a device keeps inventing metric names', () => {
     const w = new DeviceWindow();
     const out = new Float32Array(FEATURE_COUNT);

@@ -40,7 +40,7 @@ export type MessageFacts = {
   proximityBaseline: number | null;
   /** Longest current run of an unchanged metric over its longest normal run (0 until settled). */
   freezeRatio: number;
-  /** Noise evidence: the roughest metric's recent step size over its usual high (0 until settled). */
+  /** Noise evidence: the roughest steady metric's recent step size over its usual high (0 until settled). */
   roughness: number;
   /** The largest distance of a metric from its recent mean over its usual high (0 until settled). */
   deviation: number;
@@ -60,6 +60,12 @@ export const MAX_TRACKED_METRICS = 64;
  * losing calibration.
  */
 export const DRIFT_METRICS = ['temperature', 'humidity', 'altitude'] as const;
+/**
+ * Canonical metrics judged for noise bursts: readings of a room that change smoothly, so a burst of
+ * roughness is the sensor or its wiring. A drone's speed, altitude and accelerometer change in
+ * bursts by themselves (every waypoint); the model judges those.
+ */
+const NOISE_METRICS: ReadonlySet<string> = new Set(['temperature', 'humidity', 'proximity']);
 /** A vertical acceleration this far from its level (m/s²) means the drone climbs or descends (or
  * is still settling at its new height). */
 const VERTICAL_ACCEL = 0.35;
@@ -232,6 +238,7 @@ export class DeviceWindow {
     let zMax = 0;
     let freezeRatioMax = 0;
     let roughMax = 0;
+    let steadyRoughMax = 0;
     let freezeMax = 0;
     let levelMax = 0;
     let persistMax = 0;
@@ -251,6 +258,9 @@ export class DeviceWindow {
       if (this.facts.freeze >= 3) frozen += 1;
       if (this.facts.z > zMax) zMax = this.facts.z;
       if (this.facts.roughness > roughMax) roughMax = this.facts.roughness;
+      if (NOISE_METRICS.has(name) && this.facts.roughness > steadyRoughMax) {
+        steadyRoughMax = this.facts.roughness;
+      }
       if (this.facts.freeze > freezeMax) freezeMax = this.facts.freeze;
       if (this.facts.level > levelMax) levelMax = this.facts.level;
       if (this.facts.persist > persistMax) persistMax = this.facts.persist;
@@ -263,7 +273,7 @@ export class DeviceWindow {
     out[offset + F.level_max] = Math.log1p(levelMax);
     out[offset + F.level_persist_max] = Math.log1p(persistMax);
     facts.freezeRatio = freezeRatioMax;
-    facts.roughness = roughMax;
+    facts.roughness = steadyRoughMax;
     facts.deviation = zMax;
   }
 

@@ -108,7 +108,7 @@ export class DriftTrack {
         if (z > evidence) evidence = z;
       }
     }
-    if (this.blocks - LAGS[0] >= this.validFrom) this.held = 0;
+    if (this.comparable) this.held = 0;
     else if (judging) evidence = Math.max(evidence, this.held);
     this.lastEvidence = evidence;
 
@@ -121,6 +121,11 @@ export class DriftTrack {
       this.inBlock = 0;
     }
     return evidence;
+  }
+
+  /** Whether the shortest lag has a reference since the last interruption or restart. */
+  private get comparable(): boolean {
+    return this.blocks - LAGS[0] >= this.validFrom;
   }
 
   /**
@@ -139,7 +144,7 @@ export class DriftTrack {
    * acceleration).
    */
   private restart(impossible: boolean): void {
-    if (impossible || this.blocks - LAGS[0] >= this.validFrom) this.held = 0;
+    if (impossible || this.comparable) this.held = 0;
     this.validFrom = this.blocks + 1;
   }
 

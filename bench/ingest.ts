@@ -142,30 +142,35 @@ async function runNaive(
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  await waitForLine(proc.stdout, 'READY');
-  const load = await runLoad(mqttUrl, 'naive', offered, seconds);
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  const countRows = async () =>
-    Number((await sql`SELECT count(*)::int AS n FROM naive_readings`)[0]?.n);
-  await waitFor(async () => (await countRows()) >= load.acked, 90_000);
-  const drainedAt = Date.now();
-  const rss = peakRssMb(proc.pid);
-  proc.kill('SIGTERM');
-  await proc.exited;
-  const { latencies } = (await Bun.file(out).json()) as { latencies: number[] };
-  latencies.sort((a, b) => a - b);
-  const rows = await sql`SELECT device_id, boot, seq FROM naive_readings`;
-  await sql.end();
-  const delivery = compareDelivery(load.devices, rows as never);
-  return {
-    msgPerSec: delivery.stored / ((drainedAt - load.startedAt) / 1000),
-    p50Ms: sampleQuantile(latencies, 0.5),
-    p95Ms: sampleQuantile(latencies, 0.95),
-    p99Ms: sampleQuantile(latencies, 0.99),
-    lost: delivery.lost,
-    duplicated: delivery.duplicated,
-    peakRssMb: rss,
-  };
+  try {
+    await waitForLine(proc.stdout, 'READY');
+    const load = await runLoad(mqttUrl, 'naive', offered, seconds);
+    const countRows = async () =>
+      Number((await sql`SELECT count(*)::int AS n FROM naive_readings`)[0]?.n);
+    await waitFor(async () => (await countRows()) >= load.acked, 90_000);
+    const drainedAt = Date.now();
+    const rss = peakRssMb(proc.pid);
+    proc.kill('SIGTERM');
+    await proc.exited;
+    const { latencies } = (await Bun.file(out).json()) as { latencies: number[] };
+    latencies.sort((a, b) => a - b);
+    const rows = await sql`SELECT device_id, boot, seq FROM naive_readings`;
+    const delivery = compareDelivery(load.devices, rows as never);
+    return {
+      msgPerSec: delivery.stored / ((drainedAt - load.startedAt) / 1000),
+      p50Ms: sampleQuantile(latencies, 0.5),
+      p95Ms: sampleQuantile(latencies, 0.95),
+      p99Ms: sampleQuantile(latencies, 0.99),
+      lost: delivery.lost,
+      duplicated: delivery.duplicated,
+      peakRssMb: rss,
+    };
+  } finally {
+    // A baseline that fails (it cannot keep up and its drain times out) must not outlive the run.
+    proc.kill('SIGKILL');
+    await sql.end();
+  }
 }
 
 async function runRaw(mqttUrl: string, offered: number, seconds: number): Promise<number> {
@@ -174,11 +179,15 @@ async function runRaw(mqttUrl: string, offered: number, seconds: number): Promis
     ['bun', join(here, 'raw-subscriber.ts'), '--mqtt', mqttUrl, '--out', out, '--root', 'raw'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  await waitForLine(proc.stdout, 'READY');
-  const load = await runLoad(mqttUrl, 'raw', offered, seconds);
-  await proc.exited;
-  const raw = (await Bun.file(out).json()) as { received: number; last: number };
-  return raw.received / ((raw.last - load.startedAt) / 1000);
+  try {
+    await waitForLine(proc.stdout, 'READY');
+    const load = await runLoad(mqttUrl, 'raw', offered, seconds);
+    await proc.exited;
+    const raw = (await Bun.file(out).json()) as { received: number; last: number };
+    return raw.received / ((raw.last - load.startedAt) / 1000);
+  } finally {
+    proc.kill('SIGKILL');
+  }
 }
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');

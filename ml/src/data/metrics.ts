@@ -34,21 +34,30 @@ export function binaryMetrics(
 ): BinaryMetrics {
   let tp = 0;
   let fp = 0;
-  let fn = 0;
+  let positives = 0;
   let negatives = 0;
   for (const m of messages) {
     const f = flagged(m);
     if (m.label === null) {
       negatives += 1;
       if (f) fp += 1;
-    } else if (f) {
-      tp += 1;
     } else {
-      fn += 1;
+      positives += 1;
+      if (f) tp += 1;
     }
   }
+  return metricsFromCounts(tp, fp, positives, negatives);
+}
+
+/** Precision, recall, F1 and false-positive rate from confusion counts. */
+function metricsFromCounts(
+  tp: number,
+  fp: number,
+  positives: number,
+  negatives: number,
+): BinaryMetrics {
   const precision = tp + fp > 0 ? tp / (tp + fp) : 1;
-  const recall = tp + fn > 0 ? tp / (tp + fn) : 1;
+  const recall = positives > 0 ? tp / positives : 1;
   const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
   return { precision, recall, f1, falsePositiveRate: negatives > 0 ? fp / negatives : 0 };
 }
@@ -169,19 +178,13 @@ function countByThreshold(
     fpAt[k] = (fpAt[k] as number) + (fpAt[k + 1] as number);
   }
   return {
-    at(k: number): BinaryMetrics {
-      const tp = tpAlways + (tpAt[k] as number);
-      const fp = fpAlways + (fpAt[k] as number);
-      const precision = tp + fp > 0 ? tp / (tp + fp) : 1;
-      const recall = positives > 0 ? tp / positives : 1;
-      const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
-      return {
-        precision,
-        recall,
-        f1,
-        falsePositiveRate: negatives > 0 ? fp / negatives : 0,
-      };
-    },
+    at: (k: number) =>
+      metricsFromCounts(
+        tpAlways + (tpAt[k] as number),
+        fpAlways + (fpAt[k] as number),
+        positives,
+        negatives,
+      ),
   };
 }
 

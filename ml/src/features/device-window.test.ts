@@ -43,6 +43,30 @@ describe('DeviceWindow', () => {
     expect(facts.gapRatio).toBeCloseTo(1, 1);
   });
 
+  test('a flood does not make a slowly changing value look frozen sooner than time does', () => {
+    // The battery reading steps every 10 s: runs of 9 unchanged readings are normal.
+    const battery = (tMs: number) => ({ battery: 80 - Math.floor((tMs - T0) / 10_000) * 0.1 });
+    const out = new Float32Array(FEATURE_COUNT);
+    const flooded = new DeviceWindow();
+    for (let i = 0; i < 2_000; i++) flooded.update(reading(i, {}, battery(T0 + i * 1000)), out);
+    let worst = 0;
+    // 400 readings 50 ms apart (20 s of the device's time), then the normal pace again.
+    for (let k = 0; k < 420; k++) {
+      const tMs = k < 400 ? T0 + 2_000_000 + k * 50 : T0 + 2_020_000 + (k - 400) * 1000;
+      const at = { tsMs: tMs, receivedAt: tMs + 5, seq: 2_000 + k };
+      const facts = flooded.update(reading(2_000 + k, at, battery(tMs)), out);
+      worst = Math.max(worst, facts.freezeRatio);
+    }
+    expect(worst).toBeLessThan(2);
+
+    // The same battery stuck for 40 s at the normal pace is frozen.
+    const stuck = new DeviceWindow();
+    for (let i = 0; i < 2_000; i++) stuck.update(reading(i, {}, battery(T0 + i * 1000)), out);
+    let facts = stuck.update(reading(2_000, {}, { battery: 60 }), out);
+    for (let i = 2_001; i < 2_040; i++) facts = stuck.update(reading(i, {}, { battery: 60 }), out);
+    expect(facts.freezeRatio).toBeGreaterThan(3);
+  });
+
   test('a spike raises z, a frozen value raises freeze, a drift raises level', () => {
     const out = new Float32Array(FEATURE_COUNT);
     const spiked = warmWindow();

@@ -2,6 +2,7 @@ import { canonicalMetric } from '@vigil/protocol';
 import { ArrivalTrack } from './arrival';
 import { DriftTrack } from './drift-track';
 import { GpsTrack } from './geo';
+import { KinematicTrack } from './kinematics';
 import { type MetricFacts, MetricTrack } from './metric-track';
 import { FEATURE_INDEX as F, FEATURE_COUNT } from './names';
 import { type Relation, type SessionHead, SessionTrack } from './session';
@@ -42,6 +43,9 @@ export type MessageFacts = {
   freezeRatio: number;
   /** Noise evidence: the roughest steady metric's recent step size over its usual high (0 until settled). */
   roughness: number;
+  /** A drone's readings disagreeing with its own accelerometer: recent residual over its usual
+   * size (0 without altitude and accel_z, and until settled; see `KinematicTrack`). */
+  kinematicNoise: number;
   /** The largest distance of a metric from its recent mean over its usual high (0 until settled). */
   deviation: number;
   /** Degrees above the temperature's recent level, when reported. */
@@ -88,6 +92,7 @@ export class DeviceWindow {
   private readonly session = new SessionTrack();
   private readonly gps = new GpsTrack();
   private readonly drifts = new Map<string, DriftTrack>();
+  private kinematics: KinematicTrack | null = null;
   private readonly facts: MetricFacts = {
     z: 0,
     roughness: 0,
@@ -137,6 +142,7 @@ export class DeviceWindow {
       temperatureRise: null,
       freezeRatio: 0,
       roughness: 0,
+      kinematicNoise: 0,
       deviation: 0,
       drift: 0,
       driftMetric: null,
@@ -152,7 +158,7 @@ export class DeviceWindow {
 
     this.order += 1;
     const [gap, rate] = this.arrival.update(reading.receivedAt);
-    const [, sendRate] = this.sendClock.update(reading.tsMs);
+    const [sendGap, sendRate] = this.sendClock.update(reading.tsMs);
     facts.gapRatio = gap;
     // A backlog the broker delivers in a burst (after a server restart or a network stall) arrives
     // fast but was sent at the device's normal pace; a flooding device also sends fast.
@@ -162,7 +168,11 @@ export class DeviceWindow {
 
     this.canonicalFacts(reading, facts, out, offset);
     this.driftFacts(reading, facts, out, offset);
-    this.metricFeatures(reading.metrics, facts, out, offset);
+    // Readings sent much faster than normal (a flood) count for the share of an interval they
+    // span; the device's usual jitter counts as whole readings.
+    const weight = sendGap > 0 && sendGap < 0.5 ? sendGap : 1;
+    this.metricFeatures(reading.metrics, facts, out, offset, weight);
+    this.kinematicFacts(reading, facts);
     return facts;
   }
 
@@ -229,11 +239,31 @@ export class DeviceWindow {
     out[offset + F.drift_log] = Math.log1p(facts.drift);
   }
 
+  /** A drone's readings disagreeing with its own accelerometer: noise evidence (see `KinematicTrack`). */
+  private kinematicFacts(reading: TelemetryReading, facts: MessageFacts): void {
+    const { altitude, accel_x: ax, accel_y: ay, accel_z: az, speed } = reading.metrics;
+    if (typeof altitude !== 'number' || typeof az !== 'number') return;
+    this.kinematics ??= new KinematicTrack();
+    const vertical = this.tracks.get('accel_z');
+    const horizontal = typeof ax === 'number' && typeof ay === 'number' ? Math.hypot(ax, ay) : null;
+    facts.kinematicNoise = this.kinematics.update(
+      {
+        altitude,
+        accelZ: az,
+        speed: typeof speed === 'number' ? speed : null,
+        accelHorizontal: horizontal,
+      },
+      reading.tsMs,
+      vertical?.warm ? vertical.baseline : null,
+    );
+  }
+
   private metricFeatures(
     metrics: Record<string, number | boolean>,
     facts: MessageFacts,
     out: Float32Array,
     offset: number,
+    weight: number,
   ): void {
     let zMax = 0;
     let freezeRatioMax = 0;
@@ -250,7 +280,7 @@ export class DeviceWindow {
       const track = this.track(name);
       const spec = canonicalMetric(name);
       const atBound = spec !== undefined && (value === spec.min || value === spec.max);
-      track.update(value, atBound, this.order, this.facts);
+      track.update(value, atBound, this.order, this.facts, weight);
       // Someone in front of the sensor moves the proximity reading: expected while motion is
       // reported, so it must not count as a value anomaly (tampering has its own rule).
       if (name === 'proximity' && metrics.motion === true) continue;

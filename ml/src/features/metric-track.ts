@@ -86,9 +86,11 @@ export class MetricTrack {
   /**
    * Folds reading `x` in and returns its facts against the state before it. `atBound` says the
    * value sits at a physical limit (a hovering drone's speed of exactly 0), where a repeated
-   * value is expected rather than frozen.
+   * value is expected rather than frozen. `weight` is how much of a normal reporting interval the
+   * reading stands for (below 1 while the device reports faster than normal), so a flood of
+   * readings does not make an unchanged value look frozen sooner than time does.
    */
-  update(x: number, atBound: boolean, order: number, out: MetricFacts): void {
+  update(x: number, atBound: boolean, order: number, out: MetricFacts, weight = 1): void {
     if (this.seen.n === 0) this.ref = x;
     const v = x - this.ref;
     const warm = this.seen.n >= MIN_READINGS;
@@ -116,7 +118,7 @@ export class MetricTrack {
         }
         this.run = 0;
       } else {
-        this.run += 1;
+        this.run += weight;
       }
       this.deltas[this.deltaHead] = delta;
       this.deltaHead = (this.deltaHead + 1) % ROUGH;

@@ -19,6 +19,7 @@ const normal: MessageFacts = {
   proximityBaseline: 240,
   temperatureRise: 0.1,
   roughness: 0.8,
+  kinematicNoise: 1.1,
   deviation: 1.5,
   drift: 1.2,
   driftMetric: 'temperature',
@@ -32,6 +33,7 @@ describe('rule detectors', () => {
     expect(checkRules({ ...normal, motion: true, proximity: 60 })).toBeNull();
     // One late message: a seq skipped without a real gap is reordering, not a dropout.
     expect(checkRules({ ...normal, missing: 1, gapRatio: 1.2 })).toBeNull();
+    expect(checkRules({ ...normal, kinematicNoise: 3.9 })).toBeNull();
   });
 
   test('each rule names its fault with a severity and a score in [0, 1]', () => {
@@ -49,6 +51,9 @@ describe('rule detectors', () => {
       [{ freezeRatio: 4 }, 'freeze', 'medium'],
       [{ deviation: 60 }, 'spike', 'medium'],
       [{ deviation: 300 }, 'spike', 'high'],
+      // A drone's altimeter or accelerometer disagreeing with the other: fixed, not chosen.
+      [{ kinematicNoise: 4 }, 'noise', 'medium'],
+      [{ kinematicNoise: 8 }, 'noise', 'high'],
     ];
     for (const [facts, type, severity] of cases) {
       const finding = checkRules({ ...normal, ...facts });

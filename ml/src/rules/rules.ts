@@ -21,6 +21,10 @@ export type RuleConfig = {
    * spike, whatever the model says: the forest's score saturates for one extreme feature. Set well
    * above the largest seen in the fault-free training fleets (about 36 at their 99.99th percentile). */
   spikeDeviation: number;
+  /** A drone's readings disagreeing with its accelerometer this many times their usual error, for
+   * at least half of the last 12 readings, is a noise burst. Set above the largest seen in the
+   * fault-free training fleets (3.1). */
+  kinematicNoise: number;
   /** Roughness (recent step size over the metric's usual high) at or above this is a noise burst;
    * the detector takes it from its metadata, where training chose it on the validation split. */
   noiseEvidence: number;
@@ -42,6 +46,7 @@ export const DEFAULT_RULES: RuleConfig = {
   tamperWarmingC: 0.5,
   freezeRatio: 3,
   spikeDeviation: 50,
+  kinematicNoise: 4,
   noiseEvidence: Number.POSITIVE_INFINITY,
   driftEvidence: Number.POSITIVE_INFINITY,
 };
@@ -98,6 +103,13 @@ export function checkRules(
     return {
       type: 'noise',
       severity: facts.roughness >= 2 * config.noiseEvidence ? 'high' : 'medium',
+      score: 0.8,
+    };
+  }
+  if (facts.kinematicNoise >= config.kinematicNoise) {
+    return {
+      type: 'noise',
+      severity: facts.kinematicNoise >= 2 * config.kinematicNoise ? 'high' : 'medium',
       score: 0.8,
     };
   }

@@ -1,9 +1,9 @@
 import { canonicalMetric } from '@vigil/protocol';
 import { ArrivalTrack } from './arrival';
-import { DriftTrack } from './drift-track';
+import { DriftTrack, type DriftTrackOptions, STEADY_WANDER } from './drift-track';
 import { GpsTrack } from './geo';
 import { KinematicTrack } from './kinematics';
-import { type MetricFacts, MetricTrack } from './metric-track';
+import { type MetricFacts, MetricTrack, READY_READINGS } from './metric-track';
 import { FEATURE_INDEX as F, FEATURE_COUNT } from './names';
 import { type Relation, type SessionHead, SessionTrack } from './session';
 
@@ -64,6 +64,12 @@ export const MAX_TRACKED_METRICS = 64;
  * losing calibration.
  */
 export const DRIFT_METRICS = ['temperature', 'humidity', 'altitude'] as const;
+/**
+ * A room's temperature and humidity bend only with the weather: their wander is learned from its
+ * curvature, which a drift under way does not inflate, so they are judged from the reading the
+ * other value facts are (a drone's altitude bends at every climb: `STEADY_WANDER`).
+ */
+const ROOM_WANDER: DriftTrackOptions = { curvature: true, judgeFrom: READY_READINGS };
 /**
  * Canonical metrics judged for noise bursts: readings of a room that change smoothly, so a burst of
  * roughness is the sensor or its wiring. A drone's speed, altitude and accelerometer change in
@@ -226,7 +232,7 @@ export class DeviceWindow {
       if (typeof value !== 'number') continue;
       let track = this.drifts.get(name);
       if (track === undefined) {
-        track = new DriftTrack();
+        track = new DriftTrack(name === 'altitude' ? STEADY_WANDER : ROOM_WANDER);
         this.drifts.set(name, track);
       }
       if (name === 'altitude' && climbing) track.interrupt();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { DriftTrack } from './drift-track';
+import { DriftTrack, STEADY_WANDER } from './drift-track';
 
 const T0 = Date.UTC(2026, 0, 5);
 
@@ -47,6 +47,37 @@ describe('DriftTrack', () => {
     }
     expect(loudest).toBeGreaterThan(1);
     expect(loudest).toBeLessThan(6);
+  });
+
+  test('learning the wander from its curvature finds a drift already under way while it learns', () => {
+    const room = { curvature: true, judgeFrom: 300 };
+    const drifting = (options: typeof room) => {
+      const track = new DriftTrack(options);
+      const next = roomTemperature(11);
+      let found = 0;
+      // 6 °C over 10 minutes, from the device's 100th reading on.
+      for (let i = 0; i < 1_200; i++) {
+        const bias = i < 100 ? 0 : (6 * Math.min(600, i - 99)) / 600;
+        const evidence = track.update(next() + bias, T0 + i * 1000);
+        if (i < 299) expect(evidence).toBe(0);
+        if (i >= 100 && i < 700 && evidence >= 6.5) found += 1;
+      }
+      return found;
+    };
+    // Learned from plain changes, the drift's own slope is taken for the room's wander.
+    expect(drifting(STEADY_WANDER)).toBe(0);
+    expect(drifting(room)).toBeGreaterThan(300);
+
+    // And a plain wander stays below the drift threshold training chose (6.5) with the curvature
+    // estimate too, judged from reading 300 on.
+    let loudest = 0;
+    for (let seed = 1; seed <= 4; seed++) {
+      const track = new DriftTrack(room);
+      const next = roomTemperature(seed);
+      for (let i = 0; i < 6_000; i++)
+        loudest = Math.max(loudest, track.update(next(), T0 + i * 1000));
+    }
+    expect(loudest).toBeLessThan(6.5);
   });
 
   test('a drift of 4 °C over 15 minutes is found within its first third and mostly stays found', () => {

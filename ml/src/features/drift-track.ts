@@ -13,7 +13,8 @@ const WARMUP_SAMPLES = 200;
 /** Moving-average weights of the wander estimate: while normal is being learned, and after. */
 const LEARN_RATE = 1 / 128;
 const SETTLED_RATE = 1 / 1024;
-/** Readings learned ungated, and before which nothing is judged: the first minutes define normal. */
+/** Readings learned ungated, and before which nothing is judged, where the wander is learned from
+ * changes: the first minutes define normal. */
 const UNGATED_READINGS = 500;
 /** Learning stops while the evidence is above this (a drift must not teach its own slope). */
 const LEARN_BELOW = 3;
@@ -30,6 +31,23 @@ const STEP_LEARNING = 1_800;
 /** The wander estimate never falls below this share of its first estimate (a frozen chip reports
  * identical values for minutes). */
 const FLOOR_SHARE = 0.25;
+
+/** How a track learns its metric's wander, and from which reading it judges. */
+export type DriftTrackOptions = {
+  /**
+   * Learn the wander from the curvature of the block medians (how the latest 32-reading change
+   * differs from the one before) instead of the change itself. A drift moves both changes alike,
+   * so a drift already under way while the track learns does not teach it that walking away is
+   * normal, and judging can start early. A metric that bends for real (a drone's altitude at every
+   * climb) learns from the changes themselves.
+   */
+  curvature: boolean;
+  /** Readings learned ungated, and before which nothing is judged. */
+  judgeFrom: number;
+};
+
+/** For a metric whose bends are real (a drone's altitude): learn from changes, judge from reading 500. */
+export const STEADY_WANDER: DriftTrackOptions = { curvature: false, judgeFrom: UNGATED_READINGS };
 
 /**
  * Drift evidence for one canonical metric whose normal behaviour is a slow random wander (room
@@ -68,6 +86,8 @@ export class DriftTrack {
   /** Evidence carried over a physical interruption until fresh comparisons exist again. */
   private held = 0;
 
+  constructor(private readonly options: DriftTrackOptions = STEADY_WANDER) {}
+
   /**
    * Folds in reading `x` taken at device time `tMs` and returns the drift evidence: the largest
    * distance from an earlier block, over the wander expected in that time (0 while the wander is
@@ -96,7 +116,7 @@ export class DriftTrack {
 
     this.learn(centre, tMs);
     let evidence = 0;
-    const judging = this.unitSamples >= WARMUP_SAMPLES && this.readings >= UNGATED_READINGS;
+    const judging = this.unitSamples >= WARMUP_SAMPLES && this.readings >= this.options.judgeFrom;
     if (judging) {
       for (const lag of LAGS) {
         const block = this.blocks - lag;
@@ -154,7 +174,19 @@ export class DriftTrack {
     const j = block % BLOCKS;
     const dt = (tMs - (this.times[j] as number)) / 1000;
     if (!(dt > 0)) return;
-    const sample = Math.abs(centre - (this.centres[j] as number)) / Math.sqrt(dt);
+    let sample = Math.abs(centre - (this.centres[j] as number)) / Math.sqrt(dt);
+    if (this.options.curvature) {
+      // The change now less the change before, rescaled to this lag; for a random wander its
+      // variance is u² * (dt + dt² / dt2), so the sample estimates the same unit.
+      const before = block - LEARN_LAG;
+      if (before < this.validFrom) return;
+      const k = before % BLOCKS;
+      const dt2 = ((this.times[j] as number) - (this.times[k] as number)) / 1000;
+      if (!(dt2 > 0)) return;
+      const d1 = centre - (this.centres[j] as number);
+      const d2 = (this.centres[j] as number) - (this.centres[k] as number);
+      sample = Math.abs(d1 - (d2 * dt) / dt2) / Math.sqrt(dt + (dt * dt) / dt2);
+    }
     // Identical values tell nothing about the wander (a frozen chip, or a value at its limit).
     if (sample === 0) return;
     if (this.unitSamples < WARMUP_SAMPLES) {
@@ -163,7 +195,7 @@ export class DriftTrack {
       if (this.unitSamples === WARMUP_SAMPLES) this.unitFloor = FLOOR_SHARE * this.unit;
       return;
     }
-    if (this.readings < UNGATED_READINGS) {
+    if (this.readings < this.options.judgeFrom) {
       this.unit = Math.max(this.unitFloor, this.unit + LEARN_RATE * (sample - this.unit));
     } else if (sample <= 4 * this.unit && this.lastEvidence < LEARN_BELOW) {
       // Slowly once settled: a drift of a few hundred readings, each step of it within the gate,

@@ -43,6 +43,23 @@ describe('DeviceWindow', () => {
     expect(facts.gapRatio).toBeCloseTo(1, 1);
   });
 
+  test('two metrics unchanged at once are frozen together, one alone is not', () => {
+    const out = new Float32Array(FEATURE_COUNT);
+    const chip = warmWindow();
+    let facts = chip.update(reading(600, {}, { temperature: 20.01, humidity: 40.1 }), out);
+    for (let i = 601; i < 607; i++) {
+      facts = chip.update(reading(i, {}, { temperature: 20.01, humidity: 40.1 }), out);
+    }
+    // Six readings unchanged: half the single-metric freeze rule's run, both metrics at 1.5x.
+    expect(facts.freezeRatio).toBeLessThan(3);
+    expect(facts.frozenTogether).toBeGreaterThanOrEqual(1.5);
+
+    const one = warmWindow();
+    for (let i = 600; i < 607; i++) facts = one.update(reading(i, {}, { temperature: 20.01 }), out);
+    expect(facts.freezeRatio).toBeGreaterThanOrEqual(1.5);
+    expect(facts.frozenTogether).toBe(0);
+  });
+
   test('a flood does not make a slowly changing value look frozen sooner than time does', () => {
     // The battery reading steps every 10 s: runs of 9 unchanged readings are normal.
     const battery = (tMs: number) => ({ battery: 80 - Math.floor((tMs - T0) / 10_000) * 0.1 });

@@ -41,6 +41,8 @@ export type MessageFacts = {
   proximityBaseline: number | null;
   /** Longest current run of an unchanged metric over its longest normal run (0 until settled). */
   freezeRatio: number;
+  /** Two metrics unchanged at once: the smaller of the two largest `freezeRatio`s (0 until settled). */
+  frozenTogether: number;
   /** Noise evidence: the roughest steady metric's recent step size over its usual high (0 until settled). */
   roughness: number;
   /** A drone's readings disagreeing with its own accelerometer: recent residual over its usual
@@ -147,6 +149,7 @@ export class DeviceWindow {
       proximityBaseline: null,
       temperatureRise: null,
       freezeRatio: 0,
+      frozenTogether: 0,
       roughness: 0,
       kinematicNoise: 0,
       deviation: 0,
@@ -273,6 +276,7 @@ export class DeviceWindow {
   ): void {
     let zMax = 0;
     let freezeRatioMax = 0;
+    let freezeRatioSecond = 0;
     let roughMax = 0;
     let steadyRoughMax = 0;
     let freezeMax = 0;
@@ -300,7 +304,11 @@ export class DeviceWindow {
       if (this.facts.freeze > freezeMax) freezeMax = this.facts.freeze;
       if (this.facts.level > levelMax) levelMax = this.facts.level;
       if (this.facts.persist > persistMax) persistMax = this.facts.persist;
-      if (this.facts.freezeRatio > freezeRatioMax) freezeRatioMax = this.facts.freezeRatio;
+      const ratio = this.facts.freezeRatio;
+      if (ratio > freezeRatioMax) {
+        freezeRatioSecond = freezeRatioMax;
+        freezeRatioMax = ratio;
+      } else if (ratio > freezeRatioSecond) freezeRatioSecond = ratio;
     }
     out[offset + F.z_max] = Math.log1p(zMax);
     out[offset + F.roughness_max] = Math.log1p(roughMax);
@@ -309,6 +317,7 @@ export class DeviceWindow {
     out[offset + F.level_max] = Math.log1p(levelMax);
     out[offset + F.level_persist_max] = Math.log1p(persistMax);
     facts.freezeRatio = freezeRatioMax;
+    facts.frozenTogether = freezeRatioSecond;
     facts.roughness = steadyRoughMax;
     facts.deviation = zMax;
   }

@@ -24,6 +24,7 @@ const normal: MessageFacts = {
   drift: 1.2,
   driftMetric: 'temperature',
   freezeRatio: 0.5,
+  frozenTogether: 0.3,
 };
 
 describe('rule detectors', () => {
@@ -34,6 +35,8 @@ describe('rule detectors', () => {
     // One late message: a seq skipped without a real gap is reordering, not a dropout.
     expect(checkRules({ ...normal, missing: 1, gapRatio: 1.2 })).toBeNull();
     expect(checkRules({ ...normal, kinematicNoise: 3.9 })).toBeNull();
+    // One metric in a long run is not yet frozen; two at once are (above).
+    expect(checkRules({ ...normal, freezeRatio: 2.9, frozenTogether: 1.4 })).toBeNull();
   });
 
   test('each rule names its fault with a severity and a score in [0, 1]', () => {
@@ -49,6 +52,7 @@ describe('rule detectors', () => {
       [{ skewMs: -20 * 60_000 }, 'clock_skew', 'medium'],
       [{ missing: 40, gapRatio: 41 }, 'dropout', 'low'],
       [{ freezeRatio: 4 }, 'freeze', 'medium'],
+      [{ freezeRatio: 1.6, frozenTogether: 1.5 }, 'freeze', 'medium'],
       [{ deviation: 60 }, 'spike', 'medium'],
       [{ deviation: 300 }, 'spike', 'high'],
       // A drone's altimeter or accelerometer disagreeing with the other: fixed, not chosen.

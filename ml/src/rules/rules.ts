@@ -15,6 +15,10 @@ export type RuleConfig = {
   tamperDrop: number;
   /** A metric unchanged for this many times its longest normal run is frozen (a hung driver). */
   freezeRatio: number;
+  /** Two metrics each unchanged for this many times their longest normal run are frozen sooner: a
+   * chip whose driver hangs freezes every value it reports (temperature with humidity, a drone's
+   * position or its three accelerometer axes), and normal runs rarely coincide. */
+  frozenTogetherRatio: number;
   /** Degrees of warming above the recent level that make tampering critical. */
   tamperWarmingC: number;
   /** A metric this many times further from its recent mean than its usual high deviation is a
@@ -45,6 +49,7 @@ export const DEFAULT_RULES: RuleConfig = {
   tamperDrop: 0.25,
   tamperWarmingC: 0.5,
   freezeRatio: 3,
+  frozenTogetherRatio: 1.5,
   spikeDeviation: 50,
   kinematicNoise: 4,
   noiseEvidence: Number.POSITIVE_INFINITY,
@@ -88,6 +93,9 @@ export function checkRules(
       severity: facts.freezeRatio >= 4 * config.freezeRatio ? 'high' : 'medium',
       score: 0.85,
     };
+  }
+  if (facts.frozenTogether >= config.frozenTogetherRatio) {
+    return { type: 'freeze', severity: 'medium', score: 0.85 };
   }
   if (facts.missing >= config.dropoutMissing && facts.gapRatio >= config.dropoutGapRatio) {
     return { type: 'dropout', severity: facts.gapRatio >= 60 ? 'medium' : 'low', score: 0.85 };

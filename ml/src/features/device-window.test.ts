@@ -43,6 +43,21 @@ describe('DeviceWindow', () => {
     expect(facts.gapRatio).toBeCloseTo(1, 1);
   });
 
+  test('after a frozen chip recovers, its readings are not taken for noise', () => {
+    const out = new Float32Array(FEATURE_COUNT);
+    const chip = warmWindow(2_000);
+    for (let i = 2_000; i < 2_300; i++) {
+      chip.update(reading(i, {}, { temperature: 20.01, humidity: 40.1 }), out);
+    }
+    let roughest = 0;
+    // The first 8 readings after it still include the catch-up step.
+    for (let i = 2_300; i < 2_400; i++) {
+      const facts = chip.update(reading(i), out);
+      if (i >= 2_310) roughest = Math.max(roughest, facts.roughness);
+    }
+    expect(roughest).toBeLessThan(1.5);
+  });
+
   test('two metrics unchanged at once are frozen together, one alone is not', () => {
     const out = new Float32Array(FEATURE_COUNT);
     const chip = warmWindow();

@@ -123,7 +123,9 @@ export class MetricTrack {
       this.deltas[this.deltaHead] = delta;
       this.deltaHead = (this.deltaHead + 1) % ROUGH;
       if (this.deltaCount < ROUGH) this.deltaCount += 1;
-      this.deltaScale.update(delta);
+      // A value stuck beyond its longest normal run (a frozen chip) must not teach the track that
+      // changes are small: the readings after it would all look rough.
+      if (changed || this.run <= Math.max(4, this.longestRun)) this.deltaScale.update(delta);
     }
     this.last = x;
 

@@ -1,3 +1,4 @@
+import { kthSmallest } from './order-statistic';
 import { RobustScale } from './robust-scale';
 
 /** Readings per block; a block's value is the median of its last readings, so spikes do not count. */
@@ -206,20 +207,8 @@ export class DriftTrack {
 
   private median(): number {
     const n = this.recentCount;
-    const values = this.sorted;
-    // Insertion sort of at most 8 numbers: cheaper than a typed-array sort call per reading.
-    for (let i = 0; i < n; i++) {
-      const v = this.recent[i] as number;
-      let k = i - 1;
-      while (k >= 0 && (values[k] as number) > v) {
-        values[k + 1] = values[k] as number;
-        k -= 1;
-      }
-      values[k + 1] = v;
-    }
     const mid = n >> 1;
-    return n % 2 === 1
-      ? (values[mid] as number)
-      : 0.5 * ((values[mid - 1] as number) + (values[mid] as number));
+    const upper = kthSmallest(this.recent, n, mid, this.sorted);
+    return n % 2 === 1 ? upper : 0.5 * ((this.sorted[mid - 1] as number) + upper);
   }
 }

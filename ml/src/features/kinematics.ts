@@ -1,4 +1,5 @@
 import { READY_READINGS } from './metric-track';
+import { kthSmallest } from './order-statistic';
 import { RobustScale } from './robust-scale';
 
 /** Recent residuals whose high order statistic measures a burst. */
@@ -103,9 +104,7 @@ class ResidualBurst {
     this.seen += 1;
     let ratio = 0;
     if (this.count === RING && this.scale.value > 0) {
-      this.sorted.set(this.ring);
-      this.sorted.sort();
-      ratio = (this.sorted[RANK] as number) / this.scale.value;
+      ratio = kthSmallest(this.ring, RING, RANK, this.sorted) / this.scale.value;
     }
     // A burst in progress must not teach the scale that its residuals are normal.
     const usual = ratio >= LEARN_WITHIN[0] && ratio <= LEARN_WITHIN[1];

@@ -1,3 +1,4 @@
+import { kthSmallest } from './order-statistic';
 import { RobustLevel, RobustScale } from './robust-scale';
 import { SurpriseScale } from './surprise';
 
@@ -228,8 +229,6 @@ export class MetricTrack {
 
   /** The 5th smallest of the last 8 |deltas|: robust to a spike's two big steps. */
   private upperMedianDelta(): number {
-    this.sortBuf.set(this.deltas);
-    this.sortBuf.sort();
-    return this.sortBuf[ROUGH / 2] as number;
+    return kthSmallest(this.deltas, ROUGH, ROUGH / 2, this.sortBuf);
   }
 }

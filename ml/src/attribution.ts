@@ -27,6 +27,7 @@ const FEATURE_FAULT: Record<FeatureName, FaultType> = {
   gps_speed_log: 'gps_jump',
   out_of_range: 'spike',
   drift_log: 'drift',
+  kinematic_log: 'noise',
 };
 
 /** Quantile that marks "high but normal" for a feature. */

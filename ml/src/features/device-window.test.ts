@@ -203,6 +203,8 @@ describe('DeviceWindow', () => {
     let altitude = 60;
     let vz = 0;
     let loudest = 0;
+    let disagreement = 0;
+    let lastDisagreement = 0;
     // Up 30 m and down again every 400 s: 1.5 m/s² to 3 m/s, 3 m/s for 8 s, 1.5 m/s² to a stop.
     const climb = (phase: number) => (phase < 2 ? 1.5 : phase === 10 || phase === 11 ? -1.5 : 0);
     for (let i = 0; i < 4_000; i++) {
@@ -212,8 +214,14 @@ describe('DeviceWindow', () => {
       altitude += vz;
       const facts = w.update(drone(i, altitude, accel), out);
       if (i >= 2_000) loudest = Math.max(loudest, facts.drift);
+      if (i >= 300) disagreement = Math.max(disagreement, facts.kinematicNoise);
+      lastDisagreement = facts.kinematicNoise;
     }
     expect(loudest).toBeLessThan(6);
+    // The climbs agree with the accelerometer: no kinematic noise either.
+    expect(disagreement).toBeGreaterThan(0);
+    expect(disagreement).toBeLessThan(4);
+    expect(out[F.kinematic_log]).toBeCloseTo(Math.log1p(lastDisagreement), 5);
     // Level flight at a steady altitude while the altimeter reads 0.1 m/s higher and higher.
     let facts = w.update(drone(4_000, altitude, 0), out);
     for (let k = 1; k <= 150; k++) facts = w.update(drone(4_000 + k, altitude + 0.1 * k, 0), out);

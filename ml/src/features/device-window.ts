@@ -181,7 +181,7 @@ export class DeviceWindow {
     // span; the device's usual jitter counts as whole readings.
     const weight = sendGap > 0 && sendGap < 0.5 ? sendGap : 1;
     this.metricFeatures(reading.metrics, facts, out, offset, weight);
-    this.kinematicFacts(reading, facts);
+    this.kinematicFacts(reading, facts, out, offset);
     return facts;
   }
 
@@ -249,7 +249,12 @@ export class DeviceWindow {
   }
 
   /** A drone's readings disagreeing with its own accelerometer: noise evidence (see `KinematicTrack`). */
-  private kinematicFacts(reading: TelemetryReading, facts: MessageFacts): void {
+  private kinematicFacts(
+    reading: TelemetryReading,
+    facts: MessageFacts,
+    out: Float32Array,
+    offset: number,
+  ): void {
     const { altitude, accel_x: ax, accel_y: ay, accel_z: az, speed } = reading.metrics;
     if (typeof altitude !== 'number' || typeof az !== 'number') return;
     this.kinematics ??= new KinematicTrack();
@@ -265,6 +270,7 @@ export class DeviceWindow {
       reading.tsMs,
       vertical?.warm ? vertical.baseline : null,
     );
+    out[offset + F.kinematic_log] = Math.log1p(facts.kinematicNoise);
   }
 
   private metricFeatures(

@@ -27,6 +27,8 @@ export const FEATURE_NAMES = [
   'out_of_range',
   // Drift evidence of temperature, humidity and altitude (DriftTrack), log1p.
   'drift_log',
+  // A drone's readings disagreeing with its accelerometer (KinematicTrack), log1p.
+  'kinematic_log',
 ] as const;
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];

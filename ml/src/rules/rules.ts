@@ -1,5 +1,5 @@
 import type { MessageFacts } from '../features';
-import type { Finding } from '../types';
+import type { FaultType, Finding } from '../types';
 
 /** Thresholds of the rule detectors; defaults suit devices reporting every 0.5-60 s. */
 export type RuleConfig = {
@@ -78,57 +78,36 @@ export function checkRules(
   }
   if (facts.gpsJump) return { type: 'gps_jump', severity: 'high', score: 0.95 };
   if (facts.outOfRange !== null) return { type: 'spike', severity: 'high', score: 0.95 };
-  if (facts.rateRatio >= config.floodRatio) {
-    return {
-      type: 'flood',
-      severity: facts.rateRatio >= 5 * config.floodRatio ? 'high' : 'medium',
-      score: 0.9,
-    };
-  }
+  const flood = graded('flood', facts.rateRatio, config.floodRatio, 5, 0.9);
+  if (flood !== null) return flood;
   if (Math.abs(facts.skewMs) > config.maxSkewMs)
     return { type: 'clock_skew', severity: 'medium', score: 0.9 };
-  if (facts.freezeRatio >= config.freezeRatio) {
-    return {
-      type: 'freeze',
-      severity: facts.freezeRatio >= 4 * config.freezeRatio ? 'high' : 'medium',
-      score: 0.85,
-    };
-  }
+  const frozen = graded('freeze', facts.freezeRatio, config.freezeRatio, 4, 0.85);
+  if (frozen !== null) return frozen;
   if (facts.frozenTogether >= config.frozenTogetherRatio) {
     return { type: 'freeze', severity: 'medium', score: 0.85 };
   }
   if (facts.missing >= config.dropoutMissing && facts.gapRatio >= config.dropoutGapRatio) {
     return { type: 'dropout', severity: facts.gapRatio >= 60 ? 'medium' : 'low', score: 0.85 };
   }
-  if (facts.deviation >= config.spikeDeviation) {
-    return {
-      type: 'spike',
-      severity: facts.deviation >= 4 * config.spikeDeviation ? 'high' : 'medium',
-      score: 0.85,
-    };
-  }
-  if (facts.roughness >= config.noiseEvidence) {
-    return {
-      type: 'noise',
-      severity: facts.roughness >= 2 * config.noiseEvidence ? 'high' : 'medium',
-      score: 0.8,
-    };
-  }
-  if (facts.kinematicNoise >= config.kinematicNoise) {
-    return {
-      type: 'noise',
-      severity: facts.kinematicNoise >= 2 * config.kinematicNoise ? 'high' : 'medium',
-      score: 0.8,
-    };
-  }
-  if (facts.drift >= config.driftEvidence) {
-    return {
-      type: 'drift',
-      severity: facts.drift >= 2 * config.driftEvidence ? 'high' : 'medium',
-      score: 0.8,
-    };
-  }
-  return null;
+  return (
+    graded('spike', facts.deviation, config.spikeDeviation, 4, 0.85) ??
+    graded('noise', facts.roughness, config.noiseEvidence, 2, 0.8) ??
+    graded('noise', facts.kinematicNoise, config.kinematicNoise, 2, 0.8) ??
+    graded('drift', facts.drift, config.driftEvidence, 2, 0.8)
+  );
+}
+
+/** A finding once `value` reaches `threshold`: medium, high from `highAt` times the threshold. */
+function graded(
+  type: FaultType,
+  value: number,
+  threshold: number,
+  highAt: number,
+  score: number,
+): Finding | null {
+  if (!(value >= threshold)) return null;
+  return { type, severity: value >= highAt * threshold ? 'high' : 'medium', score };
 }
 
 function isTamper(facts: MessageFacts, config: RuleConfig): boolean {

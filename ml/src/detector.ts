@@ -30,7 +30,8 @@ export type ScoredReading = {
   rejected: RejectReason | null;
   /** Whether the model's verdict counts: valid telemetry from a window past SETTLED_READINGS. */
   settled: boolean;
-  /** What the noise and drift rules judged (0 for rejected messages). */
+  /** What the noise rule on a room's roughness and the drift rule judged, the two rules whose
+   * thresholds training chooses (0 for rejected messages). */
   evidence: { noise: number; drift: number };
 };
 

@@ -16,7 +16,8 @@ export type ScoredMessage = {
   rejected: boolean;
   /** Whether the model's verdict counts for it (valid telemetry, settled window). */
   settled: boolean;
-  /** What the noise and drift rules judged (they fire at the detector's rule thresholds). */
+  /** What the noise rule on a room's roughness and the drift rule judged: the two rules whose
+   * thresholds training chooses (they fire at the detector's). */
   evidence: { noise: number; drift: number };
   /** The detector's verdict at its own threshold. */
   anomaly: boolean;

@@ -61,21 +61,26 @@ export type MessageFacts = {
 /** Metrics tracked per device at most (the protocol's own per-message limit). */
 export const MAX_TRACKED_METRICS = 64;
 /**
- * Canonical metrics judged for drift: their normal behaviour is a slow wander (or, for a drone's
- * altitude, level flight between climbs), so a steady walk away from earlier values is a sensor
- * losing calibration.
- */
-export const DRIFT_METRICS = ['temperature', 'humidity', 'altitude'] as const;
-/**
  * A room's temperature and humidity bend only with the weather: their wander is learned from its
  * curvature, which a drift under way does not inflate, so they are judged from the reading the
- * other value facts are (a drone's altitude bends at every climb: `STEADY_WANDER`).
+ * other value facts are. A drone's altitude bends at every climb: it learns from plain changes.
  */
 const ROOM_WANDER: DriftTrackOptions = { curvature: true, judgeFrom: READY_READINGS };
 /**
+ * Canonical metrics judged for drift, with how each learns its wander: their normal behaviour is a
+ * slow wander (or, for a drone's altitude, level flight between climbs), so a steady walk away
+ * from earlier values is a sensor losing calibration.
+ */
+export const DRIFT_METRICS: Readonly<Record<string, DriftTrackOptions>> = {
+  temperature: ROOM_WANDER,
+  humidity: ROOM_WANDER,
+  altitude: STEADY_WANDER,
+};
+/**
  * Canonical metrics judged for noise bursts: readings of a room that change smoothly, so a burst of
  * roughness is the sensor or its wiring. A drone's speed, altitude and accelerometer change in
- * bursts by themselves (every waypoint); the model judges those.
+ * bursts by themselves (every waypoint); their agreement with each other judges those
+(`KinematicTrack`).
  */
 const NOISE_METRICS: ReadonlySet<string> = new Set(['temperature', 'humidity', 'proximity']);
 /** A vertical acceleration this far from its level (m/s²) means the drone climbs or descends (or
@@ -230,12 +235,12 @@ export class DeviceWindow {
       typeof accelZ === 'number' &&
       vertical?.warm === true &&
       Math.abs(accelZ - vertical.baseline) > VERTICAL_ACCEL;
-    for (const name of DRIFT_METRICS) {
+    for (const name in DRIFT_METRICS) {
       const value = reading.metrics[name];
       if (typeof value !== 'number') continue;
       let track = this.drifts.get(name);
       if (track === undefined) {
-        track = new DriftTrack(name === 'altitude' ? STEADY_WANDER : ROOM_WANDER);
+        track = new DriftTrack(DRIFT_METRICS[name]);
         this.drifts.set(name, track);
       }
       if (name === 'altitude' && climbing) track.interrupt();

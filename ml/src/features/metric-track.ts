@@ -79,6 +79,11 @@ export class MetricTrack {
     return this.level.value + this.ref;
   }
 
+  /** The longest run of an unchanged value normal for this metric (at least 4 readings). */
+  private get normalRun(): number {
+    return Math.max(4, this.longestRun);
+  }
+
   /** Whether the metric has been seen often enough for its facts to mean something. */
   get warm(): boolean {
     return this.seen.n >= MIN_READINGS;
@@ -114,7 +119,7 @@ export class MetricTrack {
       if (changed) {
         if (delta < this.quantum) this.quantum = delta;
         // A run far beyond the longest known is a fault, not a lesson in what is normal.
-        if (this.seen.n < RUN_LEARNING || this.run <= 2 * Math.max(4, this.longestRun)) {
+        if (this.seen.n < RUN_LEARNING || this.run <= 2 * this.normalRun) {
           this.longestRun = Math.max(this.longestRun * LONGEST_RUN_DECAY, this.run);
         }
         this.run = 0;
@@ -126,13 +131,13 @@ export class MetricTrack {
       if (this.deltaCount < ROUGH) this.deltaCount += 1;
       // A value stuck beyond its longest normal run (a frozen chip) must not teach the track that
       // changes are small: the readings after it would all look rough.
-      if (changed || this.run <= Math.max(4, this.longestRun)) this.deltaScale.update(delta);
+      if (changed || this.run <= this.normalRun) this.deltaScale.update(delta);
     }
     this.last = x;
 
     const typicalDelta = Math.max(this.deltaScale.value, this.stepFloor());
     out.roughness = warm && this.deltaCount === ROUGH ? this.upperMedianDelta() / typicalDelta : 0;
-    out.freeze = warm && !atBound ? this.run / Math.max(4, this.longestRun) : 0;
+    out.freeze = warm && !atBound ? this.run / this.normalRun : 0;
     out.freezeRatio = out.freeze;
 
     const deviation = Math.abs(v - this.level.value);

@@ -201,7 +201,13 @@ const loadAtStart = loadavg()[0] as number;
 const details = (r: VigilPhase) =>
   `${''.padEnd(22)} mean batch ${fmt(r.meanBatch)}, mean flush ${fmt(r.meanFlushMs, 1)} ms; ` +
   `CPU µs per message: server ${fmt(r.cpuUsPerMessage.server, 1)}, broker ${fmt(r.cpuUsPerMessage.broker, 1)}, ` +
-  `database ${fmt(r.cpuUsPerMessage.database, 1)}, generator ${fmt(r.cpuUsPerMessage.generator, 1)}`;
+  `database ${fmt(r.cpuUsPerMessage.database, 1)}, generator ${fmt(r.cpuUsPerMessage.generator, 1)}; ` +
+  `anomalies ${describeAnomalies(r.anomalies)}`;
+/** Anomalies found in the fault-free load, by type ("none" is the expected answer). */
+const describeAnomalies = (anomalies: Record<string, number>) => {
+  const entries = Object.entries(anomalies);
+  return entries.length === 0 ? 'none' : entries.map(([type, n]) => `${type} ${n}`).join(', ');
+};
 
 const pg = await startPostgres({ durable: true });
 const broker = await startMosquitto();
@@ -230,6 +236,7 @@ try {
     DETECTION_ENABLED: 'false',
   });
   log(describe(`vigil x${replicas} no detection`, rate, ingestOnly));
+  log(details(ingestOnly));
   log(
     `${''.padEnd(22)} detection adds ${fmt(vigil.p95Ms - ingestOnly.p95Ms, 1)} ms to p95, ` +
       `${fmt(vigil.p99Ms - ingestOnly.p99Ms, 1)} ms to p99`,
@@ -254,6 +261,8 @@ try {
       `; best sustained vigil/raw broker ${fmt(best.msgPerSec / rawRate, 2)}`,
   );
   const round = (n: number, d = 1) => (Number.isFinite(n) ? Number(n.toFixed(d)) : null);
+  const cpuFigures = (r: VigilPhase) =>
+    Object.fromEntries(Object.entries(r.cpuUsPerMessage).map(([k, v]) => [k, round(v)]));
   console.log(
     JSON.stringify({
       offeredMsgPerSec: rate,
@@ -265,15 +274,15 @@ try {
       duplicated: vigil.duplicated,
       peakRssMb: round(vigil.peakRssMb),
       serverCpuSeconds: round(vigil.cpuSeconds),
-      cpuUsPerMessage: Object.fromEntries(
-        Object.entries(vigil.cpuUsPerMessage).map(([k, v]) => [k, round(v)]),
-      ),
+      cpuUsPerMessage: cpuFigures(vigil),
+      anomalies: vigil.anomalies,
       noDetection: {
         msgPerSec: round(ingestOnly.msgPerSec, 0),
         p95Ms: round(ingestOnly.p95Ms),
         p99Ms: round(ingestOnly.p99Ms),
         lost: ingestOnly.lost,
         duplicated: ingestOnly.duplicated,
+        cpuUsPerMessage: cpuFigures(ingestOnly),
       },
       detectionAddsP95Ms: round(vigil.p95Ms - ingestOnly.p95Ms),
       max:
@@ -288,6 +297,7 @@ try {
               lost: max.lost,
               duplicated: max.duplicated,
               peakRssMb: round(max.peakRssMb),
+              anomalies: max.anomalies,
             },
       naiveMsgPerSec: round(naive.msgPerSec, 0),
       naiveP99Ms: round(naive.p99Ms),

@@ -187,8 +187,10 @@ await new Promise<void>((resolve) => {
       Math.round((durationMs * rate) / 1000),
     );
     const chunks = new Map<Device, Buffer[]>();
-    const ts = Date.now();
     for (; sent < due; sent += 1) {
+      // The message's scheduled send time: each device reports at an even pace on its own clock,
+      // as a real sensor does, and a generator stall counts against the latency instead of hiding.
+      const ts = startedAt + Math.floor((sent * 1000) / rate);
       const device = devices[cursor] as Device;
       cursor = (cursor + 1) % devices.length;
       device.seq += 1;

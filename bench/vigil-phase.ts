@@ -62,6 +62,8 @@ export type VigilPhase = {
   /** Mean messages per flush and mean flush transaction time. */
   meanBatch: number;
   meanFlushMs: number;
+  /** Anomalies stored during the phase, by type (none with detection off). */
+  anomalies: Record<string, number>;
 };
 
 const HISTOGRAM = 'vigil_publish_to_commit_seconds';
@@ -182,6 +184,9 @@ export async function runVigil(
     );
     const rss = Math.max(...replicas.map((r) => peakRssMb(r.proc.pid)));
     const rows = await sql`SELECT device_id, boot, seq FROM readings`;
+    // The generated fleet is fault-free: every anomaly here is a false positive under load.
+    const anomalies = await sql<{ type: string; n: number }[]>`
+      SELECT type, count(*)::int AS n FROM anomalies GROUP BY type ORDER BY n DESC, type`;
     const delivery = compareDelivery(load.devices, rows as never);
     const perMessage = (seconds: number) => (seconds * 1e6) / delivery.stored;
     return {
@@ -201,6 +206,7 @@ export async function runVigil(
       },
       meanBatch: batched / flushes,
       meanFlushMs: (flushSeconds / flushes) * 1000,
+      anomalies: Object.fromEntries(anomalies.map((a) => [a.type, a.n])),
     };
   } finally {
     await sql.end();

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sharedPostgres } from '@vigil/testkit';
+import postgres from 'postgres';
 import { Registry } from 'prom-client';
 import { bytesToHex } from 'viem';
 import { type CommittedReading, createDetection, DetectorLoadError } from '../src/detection';
@@ -49,12 +50,14 @@ function reading(
 
 const calm = (i: number) => reading(i, { temperature: 21 + 0.05 * Math.sin(i), humidity: 40 });
 
+let databaseUrl: string;
 let database: Database;
 let dir: string;
 
 beforeAll(async () => {
   const cluster = await sharedPostgres();
-  database = await openDatabase({ url: await cluster.createDatabase(), dataDir: '' });
+  databaseUrl = await cluster.createDatabase();
+  database = await openDatabase({ url: databaseUrl, dataDir: '' });
   dir = await mkdtemp(join(tmpdir(), 'vigil-detection-'));
 });
 afterAll(async () => {
@@ -120,6 +123,61 @@ describe('detection', () => {
     ]);
     const counted = await metrics.getSingleMetricAsString('vigil_anomalies_total');
     expect(counted).toContain('vigil_anomalies_total{type="spike",severity="high"} 1');
+    await detection.close();
+  });
+
+  test('later batches are scored while anomalies wait to commit, then stored together', async () => {
+    const bus = createEventBus();
+    const events: VigilEvent[] = [];
+    bus.subscribe((event) => events.push(event));
+    const metrics = new Registry();
+    const detection = await createDetection({
+      database,
+      metrics,
+      log: quietLog,
+      bus,
+      model,
+      onStored: enqueueEvidence,
+    });
+    const calmOf = (i: number) => ({
+      ...calm(i),
+      deviceId: 'dev-5',
+      topic: 'devices/dev-5/telemetry',
+    });
+    const hot = (i: number) => reading(i, { temperature: 900, humidity: 40 }, 7, 'dev-5');
+    await detection.scoreBatch(Array.from({ length: 40 }, (_, i) => calmOf(i)));
+    const scored = async () =>
+      (await metrics.getSingleMetric('vigil_readings_scored_total')?.get())?.values[0]?.value;
+
+    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    const lock = await sql.reserve();
+    try {
+      // Inserts into anomalies wait for this lock: the first batch's store cannot commit.
+      await lock`BEGIN`;
+      await lock`LOCK TABLE anomalies IN SHARE MODE`;
+      detection.submit([calmOf(40), hot(41)]);
+      detection.submit([hot(42)]);
+      detection.submit([calmOf(43), hot(44)]);
+      const deadline = Date.now() + 3_000;
+      while ((await scored()) !== 45 && Date.now() < deadline) await Bun.sleep(10);
+      expect(await scored()).toBe(45);
+      expect(events).toEqual([]);
+      await lock`COMMIT`;
+    } finally {
+      lock.release();
+    }
+    await detection.idle();
+    const rows = await sql<{ seq: number; tx: string }[]>`
+      SELECT reading_seq::int AS seq, xmin::text AS tx FROM anomalies
+      WHERE device_id = 'dev-5' ORDER BY reading_seq`;
+    await sql.end();
+    expect(rows.map((r) => r.seq)).toEqual([41, 42, 44]);
+    // The two batches scored while the first one's store waited were stored in one transaction.
+    expect(rows[1]?.tx).toBe(rows[2]?.tx as string);
+    expect(rows[0]?.tx).not.toBe(rows[1]?.tx as string);
+    expect(events.map((e) => (e.type === 'anomaly' ? e.ts : null))).toEqual(
+      [41, 42, 44].map((i) => hot(i).tsMs),
+    );
     await detection.close();
   });
 

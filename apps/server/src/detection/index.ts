@@ -2,7 +2,8 @@
  * The detection module: after each ingest batch commits, its readings are scored in one batched
  * ONNX run (with the rule detectors), anomalies are stored with the exact raw payload and their
  * evidence leaf queued in the same transaction, then published on the bus and counted.
- * Batches are scored strictly in commit order, so per-device windows see readings in order.
+ * Batches are scored strictly in commit order, so per-device windows see readings in order; the
+ * anomalies of batches scored while a store commits are stored together next (group commit).
  */
 import { createHash } from 'node:crypto';
 import { Detector, featureRecord } from '@vigil/ml/detector';
@@ -11,6 +12,7 @@ import type { Registry } from 'prom-client';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log';
 import type { Database, Transaction } from '../telemetry/database';
+import { createAnomalyWriter } from './anomaly-writer';
 import { createDetectionMetrics } from './metrics';
 import { createMissedReadings } from './missed-readings';
 import { createRecentReadings } from './recent-readings';
@@ -61,9 +63,9 @@ export type DetectionOptions = {
 export type Detection = {
   /** Queues a committed batch for scoring (in order); resolves once it is handled, never rejects. */
   submit(readings: readonly CommittedReading[]): Promise<void>;
-  /** Readings submitted and not yet scored (ingest stops reading while this is too high). */
+  /** Readings submitted and not yet scored and stored (ingest stops reading while this is too high). */
   readonly backlog: number;
-  /** Scores one batch now and returns the anomalies stored for it. */
+  /** Scores one batch (after those submitted before it) and returns the anomalies stored for it. */
   scoreBatch(readings: readonly CommittedReading[]): Promise<Anomaly[]>;
   /** Resolves when every submitted batch has been handled. */
   idle(): Promise<void>;
@@ -92,7 +94,10 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
   });
   const metrics = createDetectionMetrics(options.metrics);
   const modelSha256 = Buffer.from(detector.metadata.modelSha256, 'hex');
-  let tail: Promise<unknown> = Promise.resolve();
+  /** Settles when every batch submitted so far has been scored. */
+  let scoring: Promise<void> = Promise.resolve();
+  /** Settles when every batch submitted so far has been scored and its anomalies stored. */
+  let handled: Promise<void> = Promise.resolve();
   let backlog = 0;
   const scoredSessions = createScoredSessions(options.maxDevices ?? 100_000);
 
@@ -113,12 +118,17 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
     }
   };
 
-  const scoreBatch = async (submitted: readonly CommittedReading[]): Promise<Anomaly[]> => {
+  const writeAnomalies = createAnomalyWriter(store);
+
+  /** Scores a batch and returns the anomaly rows to store for it, and when scoring started. */
+  const score = async (
+    submitted: readonly CommittedReading[],
+  ): Promise<{ rows: NewAnomaly[]; started: number }> => {
+    const started = performance.now();
     // A redelivered reading this process already scored would look like a replay to its window.
     const readings = submitted.filter((r) => !(r.redelivered && scoredSessions.has(r)));
     for (const r of readings) scoredSessions.add(r);
-    if (readings.length === 0) return [];
-    const started = performance.now();
+    if (readings.length === 0) return { rows: [], started };
     const cutoffs = new Map<string, number>();
     for (const r of readings)
       cutoffs.set(r.deviceId, Math.min(cutoffs.get(r.deviceId) ?? r.tsMs, r.tsMs));
@@ -156,7 +166,18 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
         threshold: detector.threshold,
       });
     });
-    const stored = rows.length === 0 ? [] : await store(rows);
+    return { rows, started };
+  };
+
+  /** Stores a scored batch's anomalies (group commit), then publishes and counts them. */
+  const storeAndPublish = async ({
+    rows,
+    started,
+  }: {
+    rows: NewAnomaly[];
+    started: number;
+  }): Promise<Anomaly[]> => {
+    const stored = await writeAnomalies(rows);
     metrics.batchSeconds.observe((performance.now() - started) / 1000);
     for (const anomaly of stored) {
       metrics.anomalies.inc({ type: anomaly.type, severity: anomaly.severity });
@@ -173,32 +194,47 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
     return stored;
   };
 
+  /**
+   * Scores `readings` after every batch submitted before them, and stores what it finds. The next
+   * batch's scoring waits only for this scoring, not for the commit of its anomalies.
+   */
+  const handle = (readings: readonly CommittedReading[]) => {
+    const scored = scoring.then(() => score(readings));
+    scoring = scored.then(
+      () => undefined,
+      () => undefined,
+    );
+    return scored.then(storeAndPublish);
+  };
+
   return {
     detector,
-    scoreBatch,
+    scoreBatch: handle,
     get backlog() {
       return backlog;
     },
     submit(readings) {
-      if (readings.length === 0) return tail.then(() => undefined);
+      if (readings.length === 0) return handled;
       metrics.queued.inc();
       backlog += readings.length;
-      tail = tail.then(() =>
-        scoreBatch(readings)
-          .catch((error: unknown) => {
+      const done = handle(readings)
+        .then(
+          () => undefined,
+          (error: unknown) => {
             metrics.failures.inc();
             log.error('scoring a committed batch failed', { error, readings: readings.length });
-          })
-          .finally(() => {
-            metrics.queued.dec();
-            backlog -= readings.length;
-          }),
-      );
-      return tail.then(() => undefined);
+          },
+        )
+        .finally(() => {
+          metrics.queued.dec();
+          backlog -= readings.length;
+        });
+      handled = Promise.all([handled, done]).then(() => undefined);
+      return done;
     },
-    idle: () => tail.then(() => undefined),
+    idle: () => handled,
     async close() {
-      await tail;
+      await handled;
       await detector.close();
     },
   };

@@ -24,7 +24,7 @@ export function createDetectionMetrics(registry: Registry) {
     }),
     queued: new Gauge({
       name: 'vigil_detection_queued_batches',
-      help: 'Committed ingest batches waiting to be scored (scoring runs behind the commit)',
+      help: 'Committed ingest batches not yet scored and their anomalies stored (both run behind the commit)',
       registers: [registry],
     }),
     batchSeconds: new Histogram({

@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { startMosquitto, startPostgres } from '@vigil/testkit';
 import postgres from 'postgres';
 import type { LoadResult } from './load-generator';
-import { compareDelivery, peakRssMb, sampleQuantile } from './measure';
+import { compareDelivery, median, peakRssMb, sampleQuantile } from './measure';
 import { runVigil, type VigilPhase } from './vigil-phase';
 
 const { values } = parseArgs({
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     'naive-duration': { type: 'string', default: '10' },
     'raw-rate': { type: 'string', default: '50000' },
     'raw-duration': { type: 'string', default: '5' },
+    pairs: { type: 'string', default: '1' },
   },
 });
 const num = (name: keyof typeof values) => {
@@ -51,6 +52,7 @@ const maxRate = num('max-rate');
 const duration = num('duration');
 const devices = num('devices');
 const replicas = Math.max(1, Math.floor(num('replicas')));
+const pairs = Math.max(1, Math.floor(num('pairs')));
 
 const here = import.meta.dir;
 const work = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
@@ -228,19 +230,64 @@ try {
   log(
     `ingest benchmark: ${devices} devices, ${replicas} server replica(s), ${duration} s per phase measured after ${num('warmup')} s of warm-up`,
   );
-  const vigil = await runVigil(context, await pg.createDatabase(), 'p1', rate, duration);
-  log(describe(`vigil x${replicas}`, rate, vigil));
-  log(details(vigil));
   // The same server with detection off: what scoring every reading adds to publish-to-commit.
-  const ingestOnly = await runVigil(context, await pg.createDatabase(), 'p0', rate, duration, {
-    DETECTION_ENABLED: 'false',
-  });
-  log(describe(`vigil x${replicas} no detection`, rate, ingestOnly));
-  log(details(ingestOnly));
-  log(
-    `${''.padEnd(22)} detection adds ${fmt(vigil.p95Ms - ingestOnly.p95Ms, 1)} ms to p95, ` +
-      `${fmt(vigil.p99Ms - ingestOnly.p99Ms, 1)} ms to p99`,
-  );
+  // With --pairs N the two alternate N times, each pair in the other order than the one before,
+  // and the median difference is reported: one pair on a busy machine can be off by tens of ms.
+  const withDetection: VigilPhase[] = [];
+  const withoutDetection: VigilPhase[] = [];
+  for (let k = 0; k < pairs; k += 1) {
+    const suffix = k === 0 ? '' : `-${k}`;
+    const runWith = async () => {
+      const phase = await runVigil(
+        context,
+        await pg.createDatabase(),
+        `p1${suffix}`,
+        rate,
+        duration,
+      );
+      log(describe(`vigil x${replicas}`, rate, phase));
+      log(details(phase));
+      withDetection.push(phase);
+    };
+    const runWithout = async () => {
+      const phase = await runVigil(
+        context,
+        await pg.createDatabase(),
+        `p0${suffix}`,
+        rate,
+        duration,
+        {
+          DETECTION_ENABLED: 'false',
+        },
+      );
+      log(describe(`vigil x${replicas} no detection`, rate, phase));
+      log(details(phase));
+      withoutDetection.push(phase);
+    };
+    if (k % 2 === 0) {
+      await runWith();
+      await runWithout();
+    } else {
+      await runWithout();
+      await runWith();
+    }
+    const a = withDetection[k] as VigilPhase;
+    const b = withoutDetection[k] as VigilPhase;
+    log(
+      `${''.padEnd(22)} detection adds ${fmt(a.p95Ms - b.p95Ms, 1)} ms to p95, ` +
+        `${fmt(a.p99Ms - b.p99Ms, 1)} ms to p99`,
+    );
+  }
+  const vigil = withDetection[0] as VigilPhase;
+  const ingestOnly = withoutDetection[0] as VigilPhase;
+  const addsP95 = withDetection.map((a, k) => a.p95Ms - (withoutDetection[k] as VigilPhase).p95Ms);
+  const addsP99 = withDetection.map((a, k) => a.p99Ms - (withoutDetection[k] as VigilPhase).p99Ms);
+  if (pairs > 1) {
+    log(
+      `${''.padEnd(22)} over ${pairs} pairs detection adds a median ${fmt(median(addsP95), 1)} ms to p95 ` +
+        `(${addsP95.map((x) => fmt(x, 1)).join(', ')}), ${fmt(median(addsP99), 1)} ms to p99`,
+    );
+  }
   const max =
     maxRate > 0
       ? await runVigil(context, await pg.createDatabase(), 'p2', maxRate, duration)
@@ -284,7 +331,9 @@ try {
         duplicated: ingestOnly.duplicated,
         cpuUsPerMessage: cpuFigures(ingestOnly),
       },
-      detectionAddsP95Ms: round(vigil.p95Ms - ingestOnly.p95Ms),
+      detectionAddsP95Ms: round(median(addsP95)),
+      detectionAddsP95MsPerPair: addsP95.map((x) => round(x)),
+      detectionAddsP99Ms: round(median(addsP99)),
       max:
         max === undefined
           ? null

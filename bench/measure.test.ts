@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import {
   compareDelivery,
   histogramQuantileMs,
+  median,
   parseHistogram,
   parseSample,
   sampleQuantile,
@@ -52,6 +53,9 @@ describe('histogram percentiles', () => {
   test('nearest-rank quantile of samples', () => {
     expect(sampleQuantile([1, 2, 3, 4], 0.5)).toBe(3);
     expect(sampleQuantile([], 0.5)).toBeNaN();
+    expect(median([30, -2, 7])).toBe(7);
+    expect(median([4, 1, 3, 10])).toBe(3.5);
+    expect(median([])).toBeNaN();
   });
 });
 

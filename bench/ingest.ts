@@ -237,40 +237,21 @@ try {
   const withoutDetection: VigilPhase[] = [];
   for (let k = 0; k < pairs; k += 1) {
     const suffix = k === 0 ? '' : `-${k}`;
-    const runWith = async () => {
+    const runPhase = async (detection: boolean) => {
       const phase = await runVigil(
         context,
         await pg.createDatabase(),
-        `p1${suffix}`,
+        `${detection ? 'p1' : 'p0'}${suffix}`,
         rate,
         duration,
+        detection ? {} : { DETECTION_ENABLED: 'false' },
       );
-      log(describe(`vigil x${replicas}`, rate, phase));
+      log(describe(`vigil x${replicas}${detection ? '' : ' no detection'}`, rate, phase));
       log(details(phase));
-      withDetection.push(phase);
+      (detection ? withDetection : withoutDetection).push(phase);
     };
-    const runWithout = async () => {
-      const phase = await runVigil(
-        context,
-        await pg.createDatabase(),
-        `p0${suffix}`,
-        rate,
-        duration,
-        {
-          DETECTION_ENABLED: 'false',
-        },
-      );
-      log(describe(`vigil x${replicas} no detection`, rate, phase));
-      log(details(phase));
-      withoutDetection.push(phase);
-    };
-    if (k % 2 === 0) {
-      await runWith();
-      await runWithout();
-    } else {
-      await runWithout();
-      await runWith();
-    }
+    await runPhase(k % 2 === 0);
+    await runPhase(k % 2 !== 0);
     const a = withDetection[k] as VigilPhase;
     const b = withoutDetection[k] as VigilPhase;
     log(

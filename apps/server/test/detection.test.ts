@@ -65,20 +65,26 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Detection as the server runs it: events on a bus, metrics, evidence leaves queued. */
+async function startDetection() {
+  const bus = createEventBus();
+  const events: VigilEvent[] = [];
+  bus.subscribe((event) => events.push(event));
+  const metrics = new Registry();
+  const detection = await createDetection({
+    database,
+    metrics,
+    log: quietLog,
+    bus,
+    model,
+    onStored: enqueueEvidence,
+  });
+  return { detection, events, metrics };
+}
+
 describe('detection', () => {
   test('an out-of-range reading becomes a stored, published, counted anomaly with its leaf queued', async () => {
-    const bus = createEventBus();
-    const events: VigilEvent[] = [];
-    bus.subscribe((event) => events.push(event));
-    const metrics = new Registry();
-    const detection = await createDetection({
-      database,
-      metrics,
-      log: quietLog,
-      bus,
-      model,
-      onStored: enqueueEvidence,
-    });
+    const { detection, events, metrics } = await startDetection();
     const calmBatch = Array.from({ length: 40 }, (_, i) => calm(i));
     expect(await detection.scoreBatch(calmBatch)).toEqual([]);
 
@@ -127,18 +133,7 @@ describe('detection', () => {
   });
 
   test('later batches are scored while anomalies wait to commit, then stored together', async () => {
-    const bus = createEventBus();
-    const events: VigilEvent[] = [];
-    bus.subscribe((event) => events.push(event));
-    const metrics = new Registry();
-    const detection = await createDetection({
-      database,
-      metrics,
-      log: quietLog,
-      bus,
-      model,
-      onStored: enqueueEvidence,
-    });
+    const { detection, events, metrics } = await startDetection();
     const calmOf = (i: number) => ({
       ...calm(i),
       deviceId: 'dev-5',

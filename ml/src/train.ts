@@ -24,7 +24,7 @@ export type TrainOptions = {
 
 export const DEFAULT_TRAIN: TrainOptions = {
   seed: 1,
-  trees: 100,
+  trees: 50,
   sampleSize: 256,
   scale: 1,
   maxFalsePositiveRate: 0.004,

@@ -15,7 +15,7 @@
  * next --duration seconds (start-up is not the sustained rate); delivery counts both.
  *
  * Flags: --rate (16700) --max-rate (25000; 0 skips) --duration s (20) --warmup s (5) --devices (100)
- *        --replicas (1) --naive-duration s (10) --raw-rate (50000) --raw-duration s (5)
+ *        --replicas (1) --naive-duration s (10) --raw-rate (50000) --raw-duration s (5) --pairs (3)
  * The last line printed is one JSON object with every figure.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,7 +39,7 @@ const { values } = parseArgs({
     'naive-duration': { type: 'string', default: '10' },
     'raw-rate': { type: 'string', default: '50000' },
     'raw-duration': { type: 'string', default: '5' },
-    pairs: { type: 'string', default: '1' },
+    pairs: { type: 'string', default: '3' },
   },
 });
 const num = (name: keyof typeof values) => {

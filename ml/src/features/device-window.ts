@@ -80,7 +80,7 @@ export const DRIFT_METRICS: Readonly<Record<string, DriftTrackOptions>> = {
  * Canonical metrics judged for noise bursts: readings of a room that change smoothly, so a burst of
  * roughness is the sensor or its wiring. A drone's speed, altitude and accelerometer change in
  * bursts by themselves (every waypoint); their agreement with each other judges those
-(`KinematicTrack`).
+ * (`KinematicTrack`).
  */
 const NOISE_METRICS: ReadonlySet<string> = new Set(['temperature', 'humidity', 'proximity']);
 /** A vertical acceleration this far from its level (m/s²) means the drone climbs or descends (or

@@ -1,6 +1,7 @@
 /**
  * The k-th smallest (0-based) of the first `n` numbers of `values`, using `scratch` (at least `n`
- * long) so nothing is allocated. An insertion sort: for the 8-12 numbers the tracks keep it is
+ * long) so nothing is allocated; afterwards `scratch` holds those numbers sorted (a median of an
+ * even count reads its other middle value there). An insertion sort: for the 8-12 numbers the tracks keep it is
  * several times cheaper than a typed array's sort call, and it runs for every metric of every
  * reading.
  */

@@ -31,8 +31,8 @@ beforeAll(async () => {
   await registerDevices(database, ['dev-o']);
   flaky = {
     ...database,
-    execute: (query) =>
-      down ? Promise.reject(new Error('connection refused')) : database.execute(query),
+    execute: (query, options) =>
+      down ? Promise.reject(new Error('connection refused')) : database.execute(query, options),
   };
 }, 30_000);
 

@@ -72,19 +72,11 @@ export function createFlushWriter(
       if (toRegister.has(reading.deviceId)) continue;
       seen.set(reading.deviceId, Math.max(seen.get(reading.deviceId) ?? 0, reading.receivedAt));
     }
-    // A redelivery can share a batch with its original (a reconnect while the batch was open).
-    const unique: Array<ReadingItem & IngestItem> = [];
-    const keys = new Set<string>();
-    for (const reading of accepted) {
-      const key = readingKey(reading.deviceId, reading.tsMs, reading.boot, reading.seq);
-      if (!keys.has(key)) {
-        keys.add(key);
-        unique.push(reading);
-      }
-    }
+    const unique = withoutRepeats(accepted);
 
     const rows = await database.execute<ReturnedRow>(
       flushStatement(unique, rejected, toRegister, seen),
+      { prepare: true },
     );
     const registered: string[] = [];
     const existing = new Set<string>();
@@ -93,11 +85,14 @@ export function createFlushWriter(
       else existing.add(readingKey(row.id, Number(row.t), Number(row.b), Number(row.s)));
     }
     for (const id of toRegister.keys()) devices.add(id);
-    const inserted: Array<ReadingItem & IngestItem> = [];
+    let inserted = unique;
     const redelivered: Array<ReadingItem & IngestItem> = [];
-    for (const r of unique) {
-      if (existing.has(readingKey(r.deviceId, r.tsMs, r.boot, r.seq))) redelivered.push(r);
-      else inserted.push(r);
+    if (existing.size > 0) {
+      inserted = [];
+      for (const r of unique) {
+        if (existing.has(readingKey(r.deviceId, r.tsMs, r.boot, r.seq))) redelivered.push(r);
+        else inserted.push(r);
+      }
     }
     return {
       inserted,
@@ -111,6 +106,44 @@ export function createFlushWriter(
 
 function readingKey(deviceId: string, tsMs: number, boot: number, seq: number): string {
   return `${deviceId}\u0000${tsMs}\u0000${boot}\u0000${seq}`;
+}
+
+/**
+ * The readings without repeats of a reading earlier in the batch: a redelivery can share a batch
+ * with its original (a reconnect while the batch was open). A device's readings normally arrive
+ * in one boot with rising seq, and then none can repeat, so only the readings of a device whose
+ * seq did not rise are compared by key.
+ */
+export function withoutRepeats<R extends ReadingItem>(readings: R[]): R[] {
+  const last = new Map<string, { boot: number; seq: number; rising: boolean }>();
+  let allRising = true;
+  for (const r of readings) {
+    const state = last.get(r.deviceId);
+    if (state === undefined) last.set(r.deviceId, { boot: r.boot, seq: r.seq, rising: true });
+    else {
+      if (state.boot !== r.boot || r.seq <= state.seq) {
+        state.rising = false;
+        allRising = false;
+      }
+      state.boot = r.boot;
+      state.seq = r.seq;
+    }
+  }
+  if (allRising) return readings;
+  const unique: R[] = [];
+  const keys = new Set<string>();
+  for (const r of readings) {
+    if (last.get(r.deviceId)?.rising) {
+      unique.push(r);
+      continue;
+    }
+    const key = readingKey(r.deviceId, r.tsMs, r.boot, r.seq);
+    if (!keys.has(key)) {
+      keys.add(key);
+      unique.push(r);
+    }
+  }
+  return unique;
 }
 
 function flushStatement(

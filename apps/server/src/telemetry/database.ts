@@ -7,7 +7,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import {
+  type PgDatabase,
+  PgDialect,
+  type PgQueryResultHKT,
+  type PgTransaction,
+} from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
@@ -28,13 +33,20 @@ export type Database = {
   kind: 'postgres' | 'pglite';
   /** Drizzle, with the same query API on both drivers. */
   db: PgDatabase<PgQueryResultHKT, Schema>;
-  /** Runs a raw parameterised statement (the ingest flush's fast path) and returns its rows. */
-  execute<T = Record<string, unknown>>(query: SQL): Promise<T[]>;
+  /**
+   * Runs a raw parameterised statement (the ingest flush's fast path) and returns its rows. With
+   * `prepare`, PostgreSQL parses and plans it once per connection and later runs take one round
+   * trip instead of two; only for statements whose text never changes, since each connection keeps
+   * every text it prepared.
+   */
+  execute<T = Record<string, unknown>>(query: SQL, options?: ExecuteOptions): Promise<T[]>;
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a query within `timeoutMs`; throws otherwise. */
   ping(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 };
+
+export type ExecuteOptions = { prepare?: boolean };
 
 export type OpenDatabaseOptions = {
   /** postgres:// URL; absent means PGlite in `dataDir`. */
@@ -73,12 +85,17 @@ function openPostgres(url: string, poolSize: number): Database {
     onnotice: () => {},
   });
   const db = drizzlePostgres({ client, schema });
+  const dialect = new PgDialect();
   return {
     kind: 'postgres',
     db,
-    async execute<T>(query: SQL) {
+    async execute<T>(query: SQL, options?: ExecuteOptions) {
+      // Drizzle runs raw SQL unprepared: Parse and Describe, wait, then Bind and Execute.
+      const rows = options?.prepare
+        ? await preparedQuery(client, dialect.sqlToQuery(query))
+        : await db.execute(query);
       // postgres.js returns an array carrying result metadata; hand out plain rows.
-      return Array.from(await db.execute(query)) as T[];
+      return Array.from(rows) as T[];
     },
     transaction: (fn) => db.transaction(fn),
     ping: (timeoutMs = 2000) =>
@@ -106,6 +123,12 @@ function openPglite(client: PGlite): Database {
       ),
     close: () => client.close(),
   };
+}
+
+function preparedQuery(client: postgres.Sql, query: { sql: string; params: unknown[] }) {
+  return client.unsafe(query.sql, query.params as postgres.ParameterOrJSON<never>[], {
+    prepare: true,
+  });
 }
 
 /** Rejects when `work` takes longer than `ms`, so a hung connection cannot hang /health. */

@@ -237,6 +237,32 @@ describe('detection', () => {
     await restarted.close();
   });
 
+  test('a redelivery of readings this process scored is skipped; one it never scored is scored', async () => {
+    const { detection, metrics } = await startDetection();
+    const scored = async () =>
+      (await metrics.getSingleMetric('vigil_readings_scored_total')?.get())?.values[0]?.value;
+    const on = (i: number, deviceId: string) => ({
+      ...calm(i),
+      deviceId,
+      topic: `devices/${deviceId}/telemetry`,
+    });
+    const first = Array.from({ length: 40 }, (_, i) => on(i + 20_000, 'dev-5'));
+    const other = Array.from({ length: 5 }, (_, i) => on(i + 20_000, 'dev-6'));
+    expect(await detection.scoreBatch([...first, ...other])).toEqual([]);
+    expect(await scored()).toBe(45);
+
+    // The broker delivers the last ten again (their acknowledgement was lost) with one new reading:
+    // scoring them again would show the window each of them twice, which is what a replay is.
+    const again = first.slice(30).map((r) => ({ ...r, redelivered: true }));
+    expect(await detection.scoreBatch([...again, on(20_040, 'dev-5')])).toEqual([]);
+    expect(await scored()).toBe(46);
+
+    // A redelivery of a reading nobody scored yet (committed, then the process died) is scored.
+    expect(await detection.scoreBatch([{ ...on(20_041, 'dev-5'), redelivered: true }])).toEqual([]);
+    expect(await scored()).toBe(47);
+    await detection.close();
+  });
+
   test('a missing or corrupt model stops detection from starting, with the reason', async () => {
     const missing = createDetection({
       database,

@@ -6,7 +6,7 @@
  * anomalies of batches scored while a store commits are stored together next (group commit).
  */
 import { createHash } from 'node:crypto';
-import { Detector, featureRecord } from '@vigil/ml/detector';
+import { Detector, featureRecord, type ScoreItem } from '@vigil/ml/detector';
 import type { Telemetry } from '@vigil/protocol';
 import type { Registry } from 'prom-client';
 import type { EventBus } from '../events/bus';
@@ -127,22 +127,16 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
     const started = performance.now();
     // A redelivered reading this process already scored would look like a replay to its window.
     const readings = submitted.filter((r) => !(r.redelivered && scoredSessions.has(r)));
-    for (const r of readings) scoredSessions.add(r);
     if (readings.length === 0) return { rows: [], started };
     const cutoffs = new Map<string, number>();
-    for (const r of readings)
-      cutoffs.set(r.deviceId, Math.min(cutoffs.get(r.deviceId) ?? r.tsMs, r.tsMs));
+    for (const r of readings) {
+      const cutoff = cutoffs.get(r.deviceId);
+      if (cutoff === undefined || r.tsMs < cutoff) cutoffs.set(r.deviceId, r.tsMs);
+      scoredSessions.add(r);
+    }
+    scoredSessions.touch(cutoffs.keys());
     recent.startBatch(cutoffs);
-    const verdicts = await detector.scoreBatch(
-      readings.map((r) =>
-        r.telemetry === undefined
-          ? r
-          : {
-              ...r,
-              decoded: { ok: true, deviceId: r.deviceId, telemetry: r.telemetry, tsMs: r.tsMs },
-            },
-      ),
-    );
+    const verdicts = await detector.scoreBatch(readings.map(toScoreItem));
     metrics.scored.inc(readings.length);
     const detectedAt = new Date();
     const rows: NewAnomaly[] = [];
@@ -251,14 +245,40 @@ function createScoredSessions(max: number) {
       const last = newest.get(r.deviceId);
       return last !== undefined && last.boot === r.boot && r.seq <= last.seq;
     },
+    /** Records a scored reading, in place: the recency order is kept per batch by touch(). */
     add(r: CommittedReading): void {
       const last = newest.get(r.deviceId);
-      if (last !== undefined && last.boot === r.boot && r.seq <= last.seq) return;
-      newest.delete(r.deviceId);
-      newest.set(r.deviceId, { boot: r.boot, seq: r.seq });
-      if (newest.size > max) newest.delete(newest.keys().next().value as string);
+      if (last === undefined) newest.set(r.deviceId, { boot: r.boot, seq: r.seq });
+      else if (last.boot !== r.boot || r.seq > last.seq) {
+        last.boot = r.boot;
+        last.seq = r.seq;
+      }
+    },
+    /** Marks a batch's devices as the most recently used, and drops the least recent beyond max. */
+    touch(deviceIds: Iterable<string>): void {
+      for (const id of deviceIds) {
+        const last = newest.get(id);
+        if (last === undefined) continue;
+        newest.delete(id);
+        newest.set(id, last);
+      }
+      while (newest.size > max) newest.delete(newest.keys().next().value as string);
     },
   };
+}
+
+/** What the detector scores: the message as received, with the ingest path's decode when known. */
+function toScoreItem(r: CommittedReading): ScoreItem {
+  const item: ScoreItem = {
+    deviceId: r.deviceId,
+    topic: r.topic,
+    payload: r.payload,
+    receivedAt: r.receivedAt,
+  };
+  if (r.telemetry !== undefined) {
+    item.decoded = { ok: true, deviceId: r.deviceId, telemetry: r.telemetry, tsMs: r.tsMs };
+  }
+  return item;
 }
 
 /** JSON has no NaN or Infinity; a feature that is not finite is stored as null. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import type { ReadingItem } from './intake';
 import { withoutRepeats } from './flush-writer';
+import type { ReadingItem } from './intake';
 
 function reading(deviceId: string, boot: number, seq: number, tsMs = 1_000 + seq): ReadingItem {
   return {
@@ -21,7 +21,12 @@ const keys = (readings: ReadingItem[]) =>
 
 describe('withoutRepeats', () => {
   test('a batch where every device counts up in one boot is returned as it is', () => {
-    const batch = [reading('a', 1, 1), reading('b', 7, 40), reading('a', 1, 2), reading('b', 7, 41)];
+    const batch = [
+      reading('a', 1, 1),
+      reading('b', 7, 40),
+      reading('a', 1, 2),
+      reading('b', 7, 41),
+    ];
     expect(withoutRepeats(batch)).toBe(batch);
   });
 

@@ -12,7 +12,12 @@ import { sharedPostgres } from '@vigil/testkit';
 import postgres from 'postgres';
 import { Registry } from 'prom-client';
 import { bytesToHex } from 'viem';
-import { type CommittedReading, createDetection, DetectorLoadError } from '../src/detection';
+import {
+  type CommittedReading,
+  createDetection,
+  type DetectionOptions,
+  DetectorLoadError,
+} from '../src/detection';
 import { Anomalies } from '../src/detection/schema';
 import { createEventBus, type VigilEvent } from '../src/events/bus';
 import { enqueueEvidence } from '../src/evidence/outbox';
@@ -66,7 +71,7 @@ afterAll(async () => {
 });
 
 /** Detection as the server runs it: events on a bus, metrics, evidence leaves queued. */
-async function startDetection() {
+async function startDetection(gather?: DetectionOptions['gather']) {
   const bus = createEventBus();
   const events: VigilEvent[] = [];
   bus.subscribe((event) => events.push(event));
@@ -78,6 +83,7 @@ async function startDetection() {
     bus,
     model,
     onStored: enqueueEvidence,
+    ...(gather === undefined ? {} : { gather }),
   });
   return { detection, events, metrics };
 }
@@ -133,7 +139,8 @@ describe('detection', () => {
   });
 
   test('later batches are scored while anomalies wait to commit, then stored together', async () => {
-    const { detection, events, metrics } = await startDetection();
+    // Each batch is its own scoring run here, so only the store can have grouped them.
+    const { detection, events, metrics } = await startDetection({ minItems: 1, maxWaitMs: 0 });
     const calmOf = (i: number) => ({
       ...calm(i),
       deviceId: 'dev-5',
@@ -173,6 +180,31 @@ describe('detection', () => {
     expect(events.map((e) => (e.type === 'anomaly' ? e.ts : null))).toEqual(
       [41, 42, 44].map((i) => hot(i).tsMs),
     );
+    await detection.close();
+  });
+
+  test('small batches committed together are scored in one run, then each is handled', async () => {
+    const { detection, events, metrics } = await startDetection();
+    const runs = async () =>
+      (await metrics.getSingleMetric('vigil_detection_batch_seconds')?.get())?.values.find(
+        (v) => (v as { metricName?: string }).metricName === 'vigil_detection_batch_seconds_count',
+      )?.value;
+    const on = (i: number) => ({ ...calm(i), deviceId: 'dev-7', topic: 'devices/dev-7/telemetry' });
+    await detection.scoreBatch(Array.from({ length: 40 }, (_, i) => on(i + 30_000)));
+    expect(await runs()).toBe(1);
+
+    const hot = reading(30_041, { temperature: 900, humidity: 40 }, 7, 'dev-7');
+    const started = performance.now();
+    const handled = [
+      detection.submit([on(30_040)]),
+      detection.submit([hot]),
+      detection.submit([on(30_042)]),
+    ];
+    await Promise.all(handled);
+    // Three readings are far fewer than a run's 250: they waited the 20 ms for one run together.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(15);
+    expect(await runs()).toBe(2);
+    expect(events.filter((e) => e.type === 'anomaly').map((e) => e.deviceId)).toEqual(['dev-7']);
     await detection.close();
   });
 

@@ -1,9 +1,10 @@
 /**
- * The detection module: after each ingest batch commits, its readings are scored in one batched
- * ONNX run (with the rule detectors), anomalies are stored with the exact raw payload and their
- * evidence leaf queued in the same transaction, then published on the bus and counted.
- * Batches are scored strictly in commit order, so per-device windows see readings in order; the
- * anomalies of batches scored while a store commits are stored together next (group commit).
+ * The detection module: after ingest batches commit, their readings are scored in batched ONNX
+ * runs (with the rule detectors), gathered up to 250 readings or 20 ms per run; anomalies are
+ * stored with the exact raw payload and their evidence leaf queued in the same transaction, then
+ * published on the bus and counted. Batches are scored strictly in commit order, so per-device
+ * windows see readings in order; the anomalies of runs scored while a store commits are stored
+ * together next (group commit).
  */
 import { createHash } from 'node:crypto';
 import { Detector, featureRecord, type ScoreItem } from '@vigil/ml/detector';
@@ -13,6 +14,7 @@ import type { EventBus } from '../events/bus';
 import type { Logger } from '../log';
 import type { Database, Transaction } from '../telemetry/database';
 import { createAnomalyWriter } from './anomaly-writer';
+import { createGather, type GatherOptions } from './gather';
 import { createDetectionMetrics } from './metrics';
 import { createMissedReadings } from './missed-readings';
 import { createRecentReadings } from './recent-readings';
@@ -58,10 +60,15 @@ export type DetectionOptions = {
   livePeers?: () => number;
   /** Runs inside the transaction that stores anomalies (the evidence outbox). */
   onStored?: (tx: Transaction, anomalies: Anomaly[]) => Promise<void>;
+  /** How submitted batches are gathered into scoring runs (default: 250 readings or 20 ms). */
+  gather?: GatherOptions;
 };
 
 export type Detection = {
-  /** Queues a committed batch for scoring (in order); resolves once it is handled, never rejects. */
+  /**
+   * Queues a committed batch for scoring (in order, gathered with the batches around it into one
+   * run); resolves once it is handled, never rejects.
+   */
   submit(readings: readonly CommittedReading[]): Promise<void>;
   /** Readings submitted and not yet scored and stored (ingest stops reading while this is too high). */
   readonly backlog: number;
@@ -74,6 +81,12 @@ export type Detection = {
 };
 
 const STORE_ATTEMPTS = 5;
+
+/**
+ * Submitted batches are scored in runs of at least 250 readings, or what arrived within 20 ms:
+ * at 16,700 msg/s that is 15 ms of traffic, and an anomaly is published at most 20 ms later.
+ */
+const GATHER: GatherOptions = { minItems: 250, maxWaitMs: 20 };
 
 /**
  * Loads the model and creates the detection service.
@@ -201,6 +214,11 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
     return scored.then(storeAndPublish);
   };
 
+  const gather = createGather<CommittedReading>(
+    (readings) => handle(readings).then(() => undefined),
+    options.gather ?? GATHER,
+  );
+
   return {
     detector,
     scoreBatch: handle,
@@ -211,7 +229,8 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
       if (readings.length === 0) return handled;
       metrics.queued.inc();
       backlog += readings.length;
-      const done = handle(readings)
+      const done = gather
+        .add(readings)
         .then(
           () => undefined,
           (error: unknown) => {
@@ -226,8 +245,12 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
       handled = Promise.all([handled, done]).then(() => undefined);
       return done;
     },
-    idle: () => handled,
+    idle() {
+      gather.flush();
+      return handled;
+    },
     async close() {
+      gather.flush();
       await handled;
       await detector.close();
     },

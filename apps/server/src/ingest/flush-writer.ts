@@ -1,8 +1,8 @@
 /**
  * Writes one ingest batch in one SQL statement, hence one transaction and one round trip:
  * registrations (UNKNOWN_DEVICES=register), readings, dead letters and the devices' last_seen
- * are data-modifying CTEs of a single statement, fed by one JSON parameter, so a batch of any
- * size costs one parse and one commit.
+ * are data-modifying CTEs of a single prepared statement, fed by one JSON parameter, so a batch
+ * of any size costs one parse and one commit.
  */
 import { type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../telemetry/database';
@@ -32,12 +32,22 @@ type ReturnedRow = {
   s: number | string | null;
 };
 
+/**
+ * A device's last_seen is written at most once a second (so it can be up to a second behind its
+ * newest reading). Small batches hold most devices of a fleet, and rewriting each one's row in
+ * every batch (a row lock, a new row version and its WAL) cost the database as much as the
+ * readings themselves.
+ */
+export const LAST_SEEN_STEP_MS = 1_000;
+
 /** Creates the batch writer over `database`, resolving devices through `devices`. */
 export function createFlushWriter(
   database: Pick<Database, 'execute'>,
   devices: DeviceCache,
   unknownDevices: 'reject' | 'register',
 ): FlushWriter {
+  /** Per device, the last_seen this writer last wrote. */
+  const lastSeenWritten = new Map<string, number>();
   return async (items) => {
     const readings: Array<ReadingItem & IngestItem> = [];
     const rejected: IngestItem[] = [];
@@ -68,9 +78,11 @@ export function createFlushWriter(
       }
     }
     const seen = new Map<string, number>();
-    for (const reading of accepted) {
-      if (toRegister.has(reading.deviceId)) continue;
-      seen.set(reading.deviceId, Math.max(seen.get(reading.deviceId) ?? 0, reading.receivedAt));
+    for (const { deviceId, receivedAt } of accepted) {
+      if (toRegister.has(deviceId)) continue;
+      const written = lastSeenWritten.get(deviceId);
+      if (written !== undefined && receivedAt - written < LAST_SEEN_STEP_MS) continue;
+      seen.set(deviceId, Math.max(seen.get(deviceId) ?? 0, receivedAt));
     }
     const unique = withoutRepeats(accepted);
 
@@ -85,6 +97,7 @@ export function createFlushWriter(
       else existing.add(readingKey(row.id, Number(row.t), Number(row.b), Number(row.s)));
     }
     for (const id of toRegister.keys()) devices.add(id);
+    for (const [id, at] of [...seen, ...toRegister]) lastSeenWritten.set(id, at);
     let inserted = unique;
     const redelivered: Array<ReadingItem & IngestItem> = [];
     if (existing.size > 0) {

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sharedPostgres } from '@vigil/testkit';
+import { eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { Registry } from 'prom-client';
 import { bytesToHex } from 'viem';
@@ -278,20 +279,31 @@ describe('detection', () => {
       deviceId,
       topic: `devices/${deviceId}/telemetry`,
     });
-    const first = Array.from({ length: 40 }, (_, i) => on(i + 20_000, 'dev-5'));
-    const other = Array.from({ length: 5 }, (_, i) => on(i + 20_000, 'dev-6'));
+    const first = Array.from({ length: 40 }, (_, i) => on(i + 20_000, 'dev-8'));
+    const other = Array.from({ length: 5 }, (_, i) => on(i + 20_000, 'dev-9'));
     expect(await detection.scoreBatch([...first, ...other])).toEqual([]);
     expect(await scored()).toBe(45);
 
     // The broker delivers the last ten again (their acknowledgement was lost) with one new reading:
     // scoring them again would show the window each of them twice, which is what a replay is.
     const again = first.slice(30).map((r) => ({ ...r, redelivered: true }));
-    expect(await detection.scoreBatch([...again, on(20_040, 'dev-5')])).toEqual([]);
+    expect(await detection.scoreBatch([...again, on(20_040, 'dev-8')])).toEqual([]);
     expect(await scored()).toBe(46);
 
     // A redelivery of a reading nobody scored yet (committed, then the process died) is scored.
-    expect(await detection.scoreBatch([{ ...on(20_041, 'dev-5'), redelivered: true }])).toEqual([]);
+    expect(await detection.scoreBatch([{ ...on(20_041, 'dev-8'), redelivered: true }])).toEqual([]);
     expect(await scored()).toBe(47);
+
+    // The original and its redelivery committed in two batches that are scored in one run.
+    const original = on(20_042, 'dev-8');
+    await Promise.all([
+      detection.submit([original, on(20_043, 'dev-8')]),
+      detection.submit([{ ...original, redelivered: true }, on(20_044, 'dev-8')]),
+    ]);
+    expect(await scored()).toBe(50);
+    expect(
+      await database.db.select().from(Anomalies).where(eq(Anomalies.deviceId, 'dev-8')),
+    ).toEqual([]);
     await detection.close();
   });
 

@@ -138,15 +138,18 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
     submitted: readonly CommittedReading[],
   ): Promise<{ rows: NewAnomaly[]; started: number }> => {
     const started = performance.now();
-    // A redelivered reading this process already scored would look like a replay to its window.
-    const readings = submitted.filter((r) => !(r.redelivered && scoredSessions.has(r)));
-    if (readings.length === 0) return { rows: [], started };
+    const readings: CommittedReading[] = [];
     const cutoffs = new Map<string, number>();
-    for (const r of readings) {
+    for (const r of submitted) {
+      // A redelivered reading this process already scored (earlier, or earlier in this run) would
+      // look like a replay to its window.
+      if (r.redelivered && scoredSessions.has(r)) continue;
+      scoredSessions.add(r);
+      readings.push(r);
       const cutoff = cutoffs.get(r.deviceId);
       if (cutoff === undefined || r.tsMs < cutoff) cutoffs.set(r.deviceId, r.tsMs);
-      scoredSessions.add(r);
     }
+    if (readings.length === 0) return { rows: [], started };
     scoredSessions.touch(cutoffs.keys());
     recent.startBatch(cutoffs);
     const verdicts = await detector.scoreBatch(readings.map(toScoreItem));

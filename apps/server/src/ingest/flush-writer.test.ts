@@ -80,11 +80,13 @@ describe('flush writer: last_seen', () => {
     const at = (deviceId: string, seq: number, receivedAt: number) =>
       ({ ...reading(deviceId, 1, seq), receivedAt, topic: '', ack: null }) as IngestItem;
 
-    const t = 1_000_000;
+    const t = Date.UTC(2026, 11, 6, 12);
     await write([at('a', 1, t), at('b', 1, t + 10), at('a', 2, t + 20)]);
     await write([at('a', 3, t + 400), at('b', 2, t + 500)]);
     await write([at('a', 4, t + 1_020), at('b', 3, t + 1_009)]);
     await write([at('b', 4, t + 1_010 + LAST_SEEN_STEP_MS)]);
+    // The server's clock set back by an hour: the device's last_seen is offered again.
+    await write([at('a', 5, t - 3_600_000)]);
     expect(written).toEqual([
       [
         { d: 'a', r: t + 20 },
@@ -93,6 +95,7 @@ describe('flush writer: last_seen', () => {
       [],
       [{ d: 'a', r: t + 1_020 }],
       [{ d: 'b', r: t + 1_010 + LAST_SEEN_STEP_MS }],
+      [{ d: 'a', r: t - 3_600_000 }],
     ]);
   });
 });

@@ -80,7 +80,9 @@ export function createFlushWriter(
     for (const { deviceId, receivedAt } of accepted) {
       if (toRegister.has(deviceId)) continue;
       const written = lastSeenWritten.get(deviceId);
-      if (written !== undefined && receivedAt - written < LAST_SEEN_STEP_MS) continue;
+      // Either way: after the server's clock is set back, the next second's value is sent (the
+      // statement keeps the later of the two).
+      if (written !== undefined && Math.abs(receivedAt - written) < LAST_SEEN_STEP_MS) continue;
       seen.set(deviceId, Math.max(seen.get(deviceId) ?? 0, receivedAt));
     }
     const unique = withoutRepeats(accepted);

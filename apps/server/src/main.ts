@@ -4,7 +4,7 @@
  * origin. Shuts down in reverse on SIGINT or SIGTERM, so ingest commits and acknowledges what it
  * holds before the broker and database go.
  */
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { createApp } from './api/app';
 import { loadDashboard, mountDashboard } from './api/dashboard';
 import { createAuthenticator } from './auth/authenticator';
@@ -25,6 +25,7 @@ import { createEvidenceQueries } from './evidence/queries';
 import { startEvidence } from './evidence/start';
 import { type Ingest, type Membership, startIngest, startMembership } from './ingest';
 import { createLogger } from './log';
+import { registerProcessMetrics } from './process-metrics';
 import { type Database, openDatabase } from './telemetry/database';
 import { createTelemetryQueries } from './telemetry/queries';
 
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
     if (membership !== null) stack.push({ name: 'membership', close: () => membership.stop() });
 
     const metrics = new Registry();
-    collectDefaultMetrics({ register: metrics });
+    registerProcessMetrics(metrics);
     const bus = createEventBus({
       onSubscriberError: (error) => log.error('event subscriber failed', { error }),
     });

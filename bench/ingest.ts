@@ -1,9 +1,10 @@
 /**
  * `bun run bench:ingest`: the ingest path end to end on this machine. Real Mosquitto (shipped
  * config) and real PostgreSQL (fsync and synchronous_commit on, as production) from the test kit;
- * the server as it ships (`bun apps/server/src/main.ts`, default settings); a load generator in its
- * own process with N devices publishing QoS 1. In the same run, two baselines on the same broker
- * and database cluster: (a) the naive tutorial pipeline, (b) a subscriber that does nothing.
+ * the server as it ships (`bun apps/server/src/main.ts`, default settings, anchoring on one local
+ * chain started for the run); a load generator in its own process with N devices publishing QoS 1.
+ * In the same run, two baselines on the same broker and database cluster: (a) the naive tutorial
+ * pipeline, (b) a subscriber that does nothing.
  *
  * Latency is publish-to-commit: the payload's ts (set by the generator at publish, same clock)
  * to the moment the server's flush transaction returned from COMMIT, as the server's own
@@ -22,6 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startRegistryChain } from '@vigil/contracts/registry-chain';
 import { startMosquitto, startPostgres } from '@vigil/testkit';
 import postgres from 'postgres';
 import type { LoadResult } from './load-generator';
@@ -213,6 +215,10 @@ const describeAnomalies = (anomalies: Record<string, number>) => {
 
 const pg = await startPostgres({ durable: true });
 const broker = await startMosquitto();
+// Every server anchors on one chain started here, as production points CHAIN_RPC_URL at a chain:
+// without it each phase's server would boot an embedded Hardhat node, seconds of CPU that can
+// land inside the measured window.
+const chain = await startRegistryChain();
 
 let previousDatabase: string | null = null;
 /**
@@ -267,7 +273,7 @@ try {
         `${detection ? 'p1' : 'p0'}${suffix}`,
         rate,
         duration,
-        detection ? {} : { DETECTION_ENABLED: 'false' },
+        detection ? chain.env : { ...chain.env, DETECTION_ENABLED: 'false' },
       );
       log(describe(`vigil x${replicas}${detection ? '' : ' no detection'}`, rate, phase));
       log(details(phase));
@@ -294,7 +300,7 @@ try {
   }
   const max =
     maxRate > 0
-      ? await runVigil(context, await freshDatabase(), 'p2', maxRate, duration)
+      ? await runVigil(context, await freshDatabase(), 'p2', maxRate, duration, chain.env)
       : undefined;
   if (max !== undefined) {
     log(describe(`vigil x${replicas} (max)`, maxRate, max));
@@ -368,6 +374,7 @@ try {
   );
   completed = true;
 } finally {
+  await chain.stop();
   await broker.stop();
   await pg.stop();
   // A failed run keeps its server logs for diagnosis.

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type RegistryChain, startRegistryChain } from '@vigil/contracts/registry-chain';
 import {
   type MosquittoOptions,
   type RunningMosquitto,
@@ -14,7 +15,6 @@ import {
   startPostgres,
 } from '@vigil/testkit';
 import postgres from 'postgres';
-import { type ChaosChain, startChain } from './chain';
 
 export type Cluster = {
   mosquitto: RunningMosquitto;
@@ -23,7 +23,7 @@ export type Cluster = {
   /** Environment pointing a server at the scenario's chain and registry. */
   chainEnv: Record<string, string>;
   /** The chain itself (its node URL, and another registry on demand). */
-  chain: ChaosChain;
+  chain: RegistryChain;
   /** One connection for the scenario's own counting queries. */
   sql: postgres.Sql;
   work: string;
@@ -34,7 +34,7 @@ export type Cluster = {
  * Services several scenarios may share (the test suite does: one database cluster and one chain
  * for all short scenarios, each scenario still with its own database and broker).
  */
-export type SharedServices = { postgres: RunningPostgres; chain: ChaosChain };
+export type SharedServices = { postgres: RunningPostgres; chain: RegistryChain };
 
 let shared: SharedServices | undefined;
 
@@ -45,7 +45,10 @@ export function shareServices(services: SharedServices | undefined): void {
 
 /** Starts a shared database cluster (fsync on) and chain; the caller stops them. */
 export async function startSharedServices(): Promise<SharedServices> {
-  const [database, chain] = await Promise.all([startPostgres({ durable: true }), startChain()]);
+  const [database, chain] = await Promise.all([
+    startPostgres({ durable: true }),
+    startRegistryChain(),
+  ]);
   return { postgres: database, chain };
 }
 
@@ -62,7 +65,7 @@ export async function startCluster(
   const [broker, database, chain] = await Promise.all([
     startMosquitto(mosquitto),
     reuse?.postgres ?? startPostgres({ durable: true }),
-    shared?.chain ?? startChain(),
+    shared?.chain ?? startRegistryChain(),
   ]);
   const databaseUrl = await database.createDatabase();
   const sql = postgres(databaseUrl, { max: 2, onnotice: () => {}, idle_timeout: 0 });

@@ -1,19 +1,21 @@
 /**
- * One local EVM chain per scenario with a deployed EvidenceRegistry, handed to every server process
- * through CHAIN_RPC_URL / EVIDENCE_CONTRACT / CHAIN_KEY. Without it each server start would boot an
- * embedded Hardhat node of its own (seconds per restart), which is not how production restarts.
+ * One local EVM chain with a deployed EvidenceRegistry, handed to every server process it serves
+ * through CHAIN_RPC_URL / EVIDENCE_CONTRACT / CHAIN_KEY (the chaos scenarios, the ingest
+ * benchmark). Without it each server start would boot an embedded Hardhat node of its own (seconds
+ * of CPU per start), which is not how production starts.
  */
-import { deployEvidenceRegistry } from '@vigil/contracts/deploy';
-import { startLocalChain } from '@vigil/contracts/local-chain';
+
 import { type Address, createPublicClient, createWalletClient, defineChain, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { deployEvidenceRegistry } from './deploy';
+import { startLocalChain } from './local-chain';
 
-export type ChaosChain = {
+export type RegistryChain = {
   env: Record<string, string>;
   /** The node's JSON-RPC endpoint. */
   url: string;
   /**
-   * Deploys another EvidenceRegistry (same admin and anchorer), so a scenario can count what was
+   * Deploys another EvidenceRegistry (same admin and anchorer), so a caller can count what was
    * anchored on a registry of its own. Call it while no server is sending from the same account.
    */
   deployRegistry(): Promise<Address>;
@@ -21,14 +23,14 @@ export type ChaosChain = {
 };
 
 /** Starts the node, deploys the registry with the first dev account as admin and anchorer. */
-export async function startChain(): Promise<ChaosChain> {
+export async function startRegistryChain(): Promise<RegistryChain> {
   const node = await startLocalChain();
   try {
     const signer = node.accounts[0];
     if (signer === undefined) throw new Error('local chain has no accounts');
     const chain = defineChain({
       id: node.chainId,
-      name: 'chaos',
+      name: 'local',
       nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
       rpcUrls: { default: { http: [node.url] } },
     });

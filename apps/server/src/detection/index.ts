@@ -138,18 +138,28 @@ export async function createDetection(options: DetectionOptions): Promise<Detect
     submitted: readonly CommittedReading[],
   ): Promise<{ rows: NewAnomaly[]; started: number }> => {
     const started = performance.now();
+    // A redelivered reading this process already scored would look like a replay to its window:
+    // one scored by an earlier run, or one whose original is earlier in this run (two batches
+    // gathered into one). Earlier runs are judged by the sessions as they were before this run,
+    // since a newer reading earlier in the run says nothing about an older one.
     const readings: CommittedReading[] = [];
-    const cutoffs = new Map<string, number>();
+    let inRun: Set<string> | null = null;
     for (const r of submitted) {
-      // A redelivered reading this process already scored (earlier, or earlier in this run) would
-      // look like a replay to its window.
-      if (r.redelivered && scoredSessions.has(r)) continue;
-      scoredSessions.add(r);
+      if (r.redelivered) {
+        if (scoredSessions.has(r)) continue;
+        inRun ??= new Set(readings.map(rowKey));
+        if (inRun.has(rowKey(r))) continue;
+      }
       readings.push(r);
-      const cutoff = cutoffs.get(r.deviceId);
-      if (cutoff === undefined || r.tsMs < cutoff) cutoffs.set(r.deviceId, r.tsMs);
+      inRun?.add(rowKey(r));
     }
     if (readings.length === 0) return { rows: [], started };
+    const cutoffs = new Map<string, number>();
+    for (const r of readings) {
+      const cutoff = cutoffs.get(r.deviceId);
+      if (cutoff === undefined || r.tsMs < cutoff) cutoffs.set(r.deviceId, r.tsMs);
+      scoredSessions.add(r);
+    }
     scoredSessions.touch(cutoffs.keys());
     recent.startBatch(cutoffs);
     const verdicts = await detector.scoreBatch(readings.map(toScoreItem));
@@ -291,6 +301,11 @@ function createScoredSessions(max: number) {
       while (newest.size > max) newest.delete(newest.keys().next().value as string);
     },
   };
+}
+
+/** The reading's unique key in `readings` (device, ts, boot, seq), as one string. */
+function rowKey(r: CommittedReading): string {
+  return `${r.deviceId}\u0000${r.tsMs}\u0000${r.boot}\u0000${r.seq}`;
 }
 
 /** What the detector scores: the message as received, with the ingest path's decode when known. */

@@ -4,6 +4,7 @@
  * anomalies (a fleet under attack flags a share of every batch) cannot hold back scoring, and with
  * it the acknowledgements the ingest path waits for.
  */
+import { readingKey } from '../telemetry/reading-key';
 import type { Anomaly, NewAnomaly } from './schema';
 
 /** Stores rows in one transaction and returns those stored (a reading already judged is skipped). */
@@ -18,9 +19,11 @@ type Waiting = {
   reject: (error: unknown) => void;
 };
 
-/** The reading an anomaly is about: the table's unique key. */
-function readingKey(a: Pick<NewAnomaly, 'deviceId' | 'readingTs' | 'readingBoot' | 'readingSeq'>) {
-  return `${a.deviceId}\u0000${a.readingTs.getTime()}\u0000${a.readingBoot}\u0000${a.readingSeq}`;
+/** The reading an anomaly is about, by its key in `readings`. */
+function anomalyReading(
+  a: Pick<NewAnomaly, 'deviceId' | 'readingTs' | 'readingBoot' | 'readingSeq'>,
+): string {
+  return readingKey(a.deviceId, a.readingTs.getTime(), a.readingBoot, a.readingSeq);
 }
 
 /** A writer over `store` (which retries on its own; a failure rejects every batch of the group). */
@@ -35,12 +38,12 @@ export function createAnomalyWriter(store: StoreAnomalies): AnomalyWriter {
       waiting = [];
       try {
         const stored = await store(group.flatMap((w) => w.rows));
-        const byReading = new Map(stored.map((a) => [readingKey(a), a]));
+        const byReading = new Map(stored.map((a) => [anomalyReading(a), a]));
         // Each stored anomaly goes back to the first batch that asked for it.
         for (const w of group) {
           const own: Anomaly[] = [];
           for (const row of w.rows) {
-            const key = readingKey(row);
+            const key = anomalyReading(row);
             const anomaly = byReading.get(key);
             if (anomaly === undefined) continue;
             byReading.delete(key);

@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../log';
 import type { Database, Transaction } from '../telemetry/database';
+import { readingKey } from '../telemetry/reading-key';
 import { createAnomalyWriter } from './anomaly-writer';
 import { createGather, type GatherOptions } from './gather';
 import { createDetectionMetrics } from './metrics';
@@ -303,9 +304,9 @@ function createScoredSessions(max: number) {
   };
 }
 
-/** The reading's unique key in `readings` (device, ts, boot, seq), as one string. */
+/** A committed reading's key in `readings`. */
 function rowKey(r: CommittedReading): string {
-  return `${r.deviceId}\u0000${r.tsMs}\u0000${r.boot}\u0000${r.seq}`;
+  return readingKey(r.deviceId, r.tsMs, r.boot, r.seq);
 }
 
 /** What the detector scores: the message as received, with the ingest path's decode when known. */

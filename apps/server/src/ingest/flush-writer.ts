@@ -6,6 +6,7 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../telemetry/database';
+import { readingKey } from '../telemetry/reading-key';
 import type { DeviceCache } from './device-cache';
 import { type IngestItem, type ReadingItem, rejectedItem } from './intake';
 
@@ -116,10 +117,6 @@ export function createFlushWriter(
       registered,
     };
   };
-}
-
-function readingKey(deviceId: string, tsMs: number, boot: number, seq: number): string {
-  return `${deviceId}\u0000${tsMs}\u0000${boot}\u0000${seq}`;
 }
 
 /**
